@@ -1,0 +1,52 @@
+"""Site modules: what differs per publisher, and nothing else.
+
+A site module subclasses :class:`Site`, names the hosts it serves, says how its article URLs look and
+what their stable id is, and may adjust the generic candidates in :meth:`Site.refine`. Everything a site
+does not override comes from the generic layers. Register a new site by adding it to ``SITES``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ..document import Page
+from ..merge import Candidates
+
+TRAILING_ID = re.compile(r"[-/_](\d{6,12})(?:\.html?)?/?$")
+
+
+class Site:
+    """The generic site: no overrides. Subclasses set NAME and HOSTS and override what differs."""
+
+    NAME = "generic"
+    HOSTS: tuple[str, ...] = ()
+    # Byline names that are a newsroom or partner rather than a person, mapped to the ``source`` to report.
+    SOURCES: dict[str, str] = {}
+
+    @classmethod
+    def handles(cls, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in cls.HOSTS)
+
+    def is_article_url(self, url: str) -> bool:
+        return self.article_id(url) is not None
+
+    def article_id(self, url: str | None) -> str | None:
+        """The site's stable article id from a URL; generically a long trailing number, if any."""
+        if not url:
+            return None
+        m = TRAILING_ID.search(urlsplit(url).path)
+        return m.group(1) if m else None
+
+    def refine(self, page: Page, cands: Candidates) -> None:
+        """Adjust the generic candidates for this site (propose with source ``site`` to override)."""
+
+
+def site_for(url: str) -> Site:
+    from .heute import Heute
+
+    for cls in (Heute,):
+        if cls.handles(url):
+            return cls()
+    return Site()

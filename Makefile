@@ -1,0 +1,30 @@
+# newscrawl — the two set-up commands are `make demo` and `make test`; both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test crawl clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the bundled heute.at mirror on 127.0.0.1, crawl it with `scrapy crawl heute`, print a summary.
+demo: $(STAMP)
+	$(BIN)/python -m newscrawl.demo
+
+## Run the whole test suite (starts its own loopback servers).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## Crawl the real heute.at (needs internet).
+crawl: $(STAMP)
+	$(BIN)/scrapy crawl heute $(ARGS)
+
+clean:
+	rm -rf $(VENV) output .pytest_cache .scrapy

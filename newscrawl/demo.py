@@ -1,0 +1,60 @@
+"""The offline demo: serve the bundled heute.at mirror on 127.0.0.1, crawl it, summarise the JSONL.
+
+    python -m newscrawl.demo            # what `make demo` runs
+
+It runs the real ``scrapy crawl heute`` in a subprocess with ``-a base_url=`` pointing at the mirror, so
+it exercises exactly what a production run does, minus the internet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .mirror import serve
+
+PROJECT = Path(__file__).resolve().parent.parent
+MIRROR = PROJECT / "tests" / "site" / "heute"
+COVERAGE_FIELDS = ("headline", "kicker", "lead", "body", "authors", "source", "published", "lead_image", "galleries")
+
+
+def summarise(path: Path) -> str:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [f"{len(items)} articles in {path}"]
+    for field in COVERAGE_FIELDS:
+        filled = sum(1 for it in items if it.get(field) not in (None, "", [], {}))
+        lines.append(f"  {field:<11} {filled:>3}/{len(items)}")
+    credited = sum(1 for it in items if (it.get("lead_image") or {}).get("credits"))
+    lines.append(f"  {'lead credit':<11} {credited:>3}/{len(items)}")
+    for it in sorted(items, key=lambda it: it.get("published") or "", reverse=True)[:5]:
+        lines.append(f"  {it.get('published') or '?':<25} {it.get('article_id')}  {it.get('headline')}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    output_dir = Path(os.environ.get("NEWSCRAWL_OUTPUT_DIR", "output"))
+    started = time.time()
+    with serve(MIRROR) as base_url:
+        print(f"serving the heute.at mirror at {base_url}", flush=True)
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "heute", "-a", f"base_url={base_url}",
+               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"]
+        print("$ " + " ".join(cmd[2:]), flush=True)
+        result = subprocess.run(cmd, cwd=PROJECT)
+    if result.returncode != 0:
+        print(f"crawl failed with exit code {result.returncode}", file=sys.stderr)
+        return result.returncode
+    runs = sorted((PROJECT / output_dir / "heute").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+    runs = [p for p in runs if p.stat().st_mtime >= started - 1]
+    if not runs:
+        print(f"no JSONL written under {output_dir}/heute", file=sys.stderr)
+        return 1
+    print(summarise(runs[-1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Turn the layers' candidates into one :class:`~newscrawl.items.Article`, recording each field's source."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from ..items import Article, Gallery, GalleryEntry, Image
+from .dates import parse_date, to_iso
+from .document import Page, clean_text
+from .merge import Candidates, fingerprint
+from .sites import Site
+
+TEXT_FIRST = ("site", "html", "jsonld", "meta", "text")
+DATA_FIRST = ("site", "jsonld", "meta", "html", "text")
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
+BULLET = re.compile(r"^[➤•▶►▸‣◦■□●○–—-]\s*")
+SAME_INSTANT = timedelta(seconds=60)
+
+
+def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> Article:
+    art = Article(url=page.url, site=site.NAME, fetched_at=to_iso(fetched_at))
+    sources = art.field_sources
+
+    def put(field: str, chosen, convert=lambda v: v) -> None:
+        if chosen is None:
+            return
+        value = convert(chosen[0])
+        if value not in (None, "", [], {}):
+            setattr(art, field, value)
+            sources[field] = public_source(chosen[1])
+
+    put("canonical_url", cands.choose("canonical_url", ("meta", "jsonld")), _http_url)
+    art.article_id = site.article_id(art.canonical_url) or site.article_id(page.url)
+    if art.article_id:
+        sources["article_id"] = "meta" if site.article_id(art.canonical_url) else "html"
+    _strip_site_suffixes(cands)
+    put("headline", cands.choose("headline", TEXT_FIRST))
+    put("kicker", cands.choose("kicker", TEXT_FIRST))
+    put("section", cands.choose("section", DATA_FIRST))
+    put("lead", cands.choose("lead", TEXT_FIRST))
+    put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, art.lead))
+    if not art.body and (text := cands.first("body_text")):
+        art.body = [p for p in (clean_text(x) for x in text[0].split("\n")) if p]
+        sources["body"] = text[1]
+    put("subheadings", cands.choose("subheadings", TEXT_FIRST))
+    _people(cands, site, art)
+    _dates(cands, art, fetched_at)
+    put("language", cands.choose("language", ("meta", "jsonld", "html")), _language)
+    put("keywords", cands.choose("keywords", DATA_FIRST), _unique)
+    _images(cands, art)
+    put("galleries", cands.first("galleries", ("site", "html")), _galleries)
+    put("comment_count", cands.choose("comment_count", DATA_FIRST), int)
+    return art
+
+
+def _http_url(value: str) -> str | None:
+    value = clean_text(value)
+    return value if urlsplit(value).scheme in ("http", "https") else None
+
+
+def _strip_site_suffixes(cands: Candidates) -> None:
+    """``og:title`` often reads "Headline | Site": cut the suffix when another source has the bare headline."""
+    others = {fingerprint(v) for v, s in cands.all("headline") if s != "meta"}
+    site_names = {fingerprint(v) for v, _ in cands.all("site_name")}
+
+    def strip(title: str) -> str:
+        for sep in reversed(list(TITLE_SEPARATORS.finditer(title))):
+            head, tail = title[: sep.start()], fingerprint(title[sep.end():])
+            if fingerprint(head) in others or any(name and name in tail for name in site_names):
+                return clean_text(head)
+        return title
+
+    cands.transform("headline", lambda v: strip(v) if isinstance(v, str) else v)
+
+
+def public_source(source: str) -> str:
+    """Site modules read the page's markup: report their proposals as ``html``."""
+    return "html" if source == "site" else source
+
+
+def _body(paragraphs: list[str], lead: str | None) -> list[str]:
+    out = [BULLET.sub("", p).strip() for p in paragraphs]
+    out = [p for p in out if p]
+    if out and lead and fingerprint(out[0]) == fingerprint(lead):
+        out = out[1:]
+    return out
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen, out = set(), []
+    for v in values:
+        if (k := fingerprint(v)) and k not in seen:
+            seen.add(k)
+            out.append(v)
+    return out
+
+
+def _language(value: str) -> str | None:
+    value = clean_text(value).replace("_", "-").split("-")[0].lower()
+    return value if 2 <= len(value) <= 3 and value.isalpha() else None
+
+
+def _people(cands: Candidates, site: Site, art: Article) -> None:
+    """Authors are persons; a partner or agency in the byline becomes the ``source``."""
+    chosen = cands.choose("authors", ("site", "jsonld", "html", "meta"))
+    names = list(chosen[0]) if chosen else []
+    byline_other = [n for v, _ in cands.all("byline_other") for n in v]
+    orgs = [n for v, _ in cands.all("source_orgs") for n in v]
+    source = None
+    people = []
+    for name in names + byline_other + orgs:
+        key = name.casefold()
+        if key in site.SOURCES:
+            source = source or site.SOURCES[key]
+        elif name in names and name not in people:
+            people.append(name)
+    if people:
+        art.authors = people
+        art.field_sources["authors"] = public_source(chosen[1])
+    explicit = cands.choose("source", DATA_FIRST)
+    if explicit:
+        art.source, art.field_sources["source"] = explicit[0], public_source(explicit[1])
+    elif source:
+        art.source = source
+        art.field_sources["source"] = chosen[1] if chosen and any(n.casefold() in site.SOURCES for n in names) else "html"
+
+
+def _dates(cands: Candidates, art: Article, fetched_at: datetime) -> None:
+    for field in ("published", "modified"):
+        found: list[tuple[str, datetime, str]] = []
+        for raw, source in cands.all(f"{field}_raw"):
+            if (dt := parse_date(raw, now=fetched_at)) is not None:
+                found.append((raw, dt, source))
+        found.extend((raw, dt, source) for (raw, dt), source in cands.all(f"{field}_parsed"))
+        if not found:
+            continue
+        order = {s: i for i, s in enumerate(DATA_FIRST)}
+
+        def rank(entry):
+            support = {s for _, d, s in found if abs(d - entry[1]) <= SAME_INSTANT}
+            # An exact time beats a bare date from the same instant's day.
+            return (-len(support), order.get(entry[2], 9))
+
+        raw, dt, source = min(found, key=rank)
+        setattr(art, field, to_iso(dt))
+        setattr(art, f"{field}_raw", raw)
+        art.field_sources[field] = public_source(source)
+    if art.modified and art.published and art.modified < art.published:
+        art.modified = art.modified_raw = None
+        art.field_sources.pop("modified", None)
+
+
+def _same_image(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    pa, pb = urlsplit(a), urlsplit(b)
+    return pa.path == pb.path and (pa.hostname or "") == (pb.hostname or "")
+
+
+def _image(d: dict) -> Image:
+    return Image(url=d.get("url"), caption=d.get("caption"), alt=d.get("alt"),
+                 credits=list(d.get("credits") or []), credit_raw=d.get("credit_raw"))
+
+
+def _images(cands: Candidates, art: Article) -> None:
+    from .credits import split_credits
+
+    figures = [dict(f) for v, _ in cands.all("figures") for f in v]
+    structured = [v for v, s in cands.all("lead_image")]
+    lead = None
+    for fig in figures:
+        if fig.get("is_lead") or any(_same_image(fig["url"], s.get("url")) for s in structured):
+            lead = fig
+            break
+    source = "html"
+    if lead is None and structured:
+        lead, source = dict(structured[0]), cands.all("lead_image")[0][1]
+    if lead is not None:
+        for s in structured:  # fill what the figure lacks from structured data about the same image
+            if lead is s or not (_same_image(lead.get("url"), s.get("url")) or lead is structured[0]):
+                continue
+            for key in ("caption", "alt", "credit_raw"):
+                lead[key] = lead.get(key) or s.get(key)
+        if lead.get("credit_raw") and not lead.get("credits"):
+            lead["credits"] = split_credits(lead["credit_raw"])
+        art.lead_image = _image(lead)
+        art.field_sources["lead_image"] = source
+    art.images = [_image(f) for f in figures if f is not lead]
+    if art.images:
+        art.field_sources["images"] = "html"
+
+
+def _galleries(galleries: list[dict]) -> list[Gallery]:
+    return [
+        Gallery(title=g.get("title"), size=g.get("size"),
+                entries=[GalleryEntry(**{k: v for k, v in e.items() if k in GalleryEntry.__dataclass_fields__})
+                         for e in g["entries"]])
+        for g in galleries
+    ]

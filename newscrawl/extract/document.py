@@ -1,0 +1,141 @@
+"""One parsed page: the decoded HTML, its lxml tree and the small helpers every extraction layer shares.
+
+A :class:`Page` is built once per extraction and handed to each layer, so the HTML is decoded and parsed
+once. Text helpers normalise whitespace the same way everywhere, which keeps the layers' candidates
+comparable when :mod:`newscrawl.extract.merge` weighs them against each other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cached_property
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+from w3lib.encoding import html_to_unicode
+
+WS = re.compile(r"\s+")
+# Characters that never belong in extracted text: zero-width marks, soft hyphen, BOM, C0 controls.
+INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "title", "head"})
+
+
+def clean_text(value: str | None) -> str:
+    """NFC-normalise, drop invisible characters and collapse whitespace."""
+    if not value:
+        return ""
+    value = INVISIBLE.sub("", unicodedata.normalize("NFC", value))
+    return WS.sub(" ", value).strip()
+
+
+def decode_html(html: str | bytes, content_type: str | None = None) -> str:
+    """Decode bytes with the HTTP header, BOM or ``<meta charset>``; falls back to UTF-8 with replacement."""
+    if isinstance(html, str):
+        return html
+    _, text = html_to_unicode(content_type, html)
+    return text
+
+
+def element_text(el, *, skip=SKIP_TEXT_TAGS) -> str:
+    """Visible text of an element: text of descendants except scripts, styles, SVG titles and the like."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.text and not (isinstance(node.tag, str) and node.tag in skip):
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in skip:
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    if isinstance(el.tag, str) and el.tag in skip:
+        return ""
+    walk(el)
+    return clean_text(" ".join(parts) if _needs_space(el) else "".join(parts))
+
+
+BLOCK_TAGS = frozenset(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 br section article header footer figure figcaption td tr table "
+    "blockquote dd dt dl aside nav main".split()
+)
+
+
+def _needs_space(el) -> bool:
+    """Join child texts with spaces when the element holds block children, else keep inline text tight."""
+    return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el.iterdescendants())
+
+
+def classes(el) -> str:
+    """Lower-cased class and id attribute of an element, for substring tests against naming conventions."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+class Page:
+    """A parsed HTML page plus the URL it came from."""
+
+    def __init__(self, html: str | bytes, url: str):
+        self.url = url
+        self.html = decode_html(html)
+        self.root = self._parse(self.html)
+
+    @staticmethod
+    def _parse(html: str):
+        # lxml refuses str input that carries an XML encoding declaration; strip it. Empty or
+        # unparsable input yields an empty document rather than an exception.
+        html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html, count=1)
+        if not html.strip():
+            return lxml.html.fromstring("<html><body></body></html>")
+        try:
+            root = lxml.html.document_fromstring(html)
+        except (etree.ParserError, ValueError):
+            root = lxml.html.fromstring("<html><body></body></html>")
+        return root
+
+    def absolute(self, href: str | None) -> str | None:
+        href = (href or "").strip()
+        if not href or href.startswith(("data:", "javascript:", "about:")):
+            return None
+        return urljoin(self.url, href)
+
+    @cached_property
+    def body(self):
+        body = self.root.find("body")
+        return body if body is not None else self.root
+
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        """Every ``<meta>`` by lower-cased name/property/itemprop, values in document order."""
+        out: dict[str, list[str]] = {}
+        for el in self.root.iter("meta"):
+            key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+            value = el.get("content")
+            if key and value is not None and (value := clean_text(value)):
+                out.setdefault(key.strip().lower(), []).append(value)
+        return out
+
+    def meta_first(self, *names: str) -> tuple[str, str] | None:
+        """The first non-empty meta value among ``names`` as (name, value)."""
+        for name in names:
+            values = self.meta.get(name)
+            if values:
+                return name, values[0]
+        return None
+
+    @cached_property
+    def links(self) -> dict[str, str]:
+        """``<link rel=...>`` targets by rel value (first one wins), made absolute."""
+        out: dict[str, str] = {}
+        for el in self.root.iter("link"):
+            href = self.absolute(el.get("href"))
+            for rel in (el.get("rel") or "").lower().split():
+                if href and rel not in out:
+                    out[rel] = href
+        return out
+
+    @cached_property
+    def language(self) -> str | None:
+        lang = self.root.get("lang") or self.root.get("xml:lang")
+        return clean_text(lang) or None

@@ -1,0 +1,131 @@
+"""Serve an offline mirror of a news site on 127.0.0.1, with the site's own URL routing.
+
+heute.at renders one article for several paths: ``/s/<slug>-<id>``, ``/s/-<id>`` (empty slug) and
+``/s/<slug>-<id>/comments``. A plain static file server cannot do that, so this one maps those paths onto
+``s/<id>.html`` in the mirror folder, section pages ``/a/<slug>`` onto ``a/<slug>.html``, image pages
+``/i/<slug>/doc-<x>`` onto ``i/<slug>.html`` and every other path onto the file of that name.
+
+Used by the tests, the demo and the benchmarks::
+
+    python -m newscrawl.mirror tests/site/heute --port 8765
+
+prints ``serving <folder> at http://127.0.0.1:PORT`` once it listens (port 0 picks a free one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import mimetypes
+import re
+import sys
+import threading
+from contextlib import contextmanager
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ARTICLE_PATH = re.compile(r"^/s/[^/]*-(\d{8,9})(?:/comments)?/?$")
+SECTION_PATH = re.compile(r"^/a/([^/]+?)/?$")
+IMAGE_PATH = re.compile(r"^/i/([^/]+)/doc-[^/]+/?$")
+TYPES = {".xml": "application/xml", ".gz": "application/x-gzip", ".txt": "text/plain; charset=utf-8"}
+
+
+def resolve(root: Path, path: str) -> Path | None:
+    """Map a request path onto a file of the mirror, or None (404)."""
+    path = unquote(urlsplit(path).path)
+    if m := ARTICLE_PATH.match(path):
+        candidate = root / "s" / f"{m.group(1)}.html"
+    elif m := SECTION_PATH.match(path):
+        candidate = root / "a" / f"{m.group(1)}.html"
+    elif m := IMAGE_PATH.match(path):
+        candidate = root / "i" / f"{m.group(1)}.html"
+    elif path in ("", "/"):
+        candidate = root / "index.html"
+    else:
+        candidate = root / path.lstrip("/")
+    try:
+        candidate = candidate.resolve()
+    except OSError:
+        return None
+    if root.resolve() not in candidate.parents or not candidate.is_file():
+        return None
+    return candidate
+
+
+def content_type(path: Path) -> str:
+    if path.suffix == ".html":
+        return "text/html; charset=utf-8"
+    return TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def make_handler(root: Path) -> type[BaseHTTPRequestHandler]:
+    class MirrorHandler(BaseHTTPRequestHandler):
+        server_version = "newscrawl-mirror"
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self._serve(with_body=True)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._serve(with_body=False)
+
+        def _serve(self, with_body: bool) -> None:
+            target = resolve(root, self.path)
+            if target is None:
+                body = b"<html><body><h1>404 Not Found</h1></body></html>"
+                status, ctype = HTTPStatus.NOT_FOUND, "text/html; charset=utf-8"
+            else:
+                body, status, ctype = target.read_bytes(), HTTPStatus.OK, content_type(target)
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's signature)
+            pass
+
+    return MirrorHandler
+
+
+@contextmanager
+def serve(root: str | Path, port: int = 0):
+    """Serve ``root`` in a background thread; yields the base URL (``http://127.0.0.1:PORT``)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"mirror folder not found: {root}")
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(root))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="mirror", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", help="mirror folder, e.g. tests/site/heute")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    args = parser.parse_args(argv)
+    root = Path(args.folder)
+    if not root.is_dir():
+        print(f"error: mirror folder not found: {root}", file=sys.stderr)
+        return 2
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(root))
+    print(f"serving {root} at http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

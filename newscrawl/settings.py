@@ -1,0 +1,71 @@
+"""Scrapy settings for newscrawl.
+
+Every setting that differs between machines comes from the environment, with a safe default, so cron
+jobs and containers configure a run without editing code. Nothing here opens a connection.
+"""
+
+import os
+
+from newscrawl import __version__
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+
+USER_AGENT = os.environ.get(
+    "NEWSCRAWL_USER_AGENT",
+    f"newscrawl/{__version__} (+https://github.com/newscrawl/newscrawl; news archive crawler)",
+)
+
+# Politeness: robots.txt, AutoThrottle and a small per-domain concurrency by default.
+ROBOTSTXT_OBEY = env_flag("NEWSCRAWL_ROBOTSTXT_OBEY", True)
+CONCURRENT_REQUESTS = int(env_float("NEWSCRAWL_CONCURRENT_REQUESTS", 16))
+CONCURRENT_REQUESTS_PER_DOMAIN = int(env_float("NEWSCRAWL_CONCURRENT_REQUESTS_PER_DOMAIN", 4))
+DOWNLOAD_DELAY = env_float("NEWSCRAWL_DOWNLOAD_DELAY", 0.5)
+AUTOTHROTTLE_ENABLED = env_flag("NEWSCRAWL_AUTOTHROTTLE", True)
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = env_float("NEWSCRAWL_DOWNLOAD_TIMEOUT", 30)
+DOWNLOAD_MAXSIZE = int(env_float("NEWSCRAWL_DOWNLOAD_MAXSIZE", 16 * 1024 * 1024))
+RETRY_TIMES = 3
+
+# HTTP cache, off by default: NEWSCRAWL_HTTPCACHE=1 keeps responses under .scrapy/httpcache.
+HTTPCACHE_ENABLED = env_flag("NEWSCRAWL_HTTPCACHE", False)
+HTTPCACHE_EXPIRATION_SECS = int(env_float("NEWSCRAWL_HTTPCACHE_EXPIRATION_SECS", 3600))
+HTTPCACHE_DIR = "httpcache"
+
+# heute.at's address; tests and the demo point it at the offline mirror.
+HEUTE_BASE_URL = os.environ.get("HEUTE_BASE_URL", "https://www.heute.at")
+
+# Output: one JSONL file per run, output/<spider>/<timestamp>.jsonl (``-o``/``-O`` on the command line replace it).
+NEWSCRAWL_OUTPUT_DIR = os.environ.get("NEWSCRAWL_OUTPUT_DIR", "output")
+FEEDS = {
+    f"{NEWSCRAWL_OUTPUT_DIR}/%(name)s/%(time)s.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf8",
+        "store_empty": True,
+    }
+}
+FEED_EXPORT_ENCODING = "utf-8"
+
+ITEM_PIPELINES: dict[str, int] = {}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
