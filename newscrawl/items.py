@@ -67,6 +67,8 @@ class Article:
     galleries: list[Gallery] = field(default_factory=list)
     comment_count: int | None = None
     fetched_at: str | None = None
+    revision: int | None = None
+    content_hash: str | None = None
     field_sources: dict[str, str] = field(default_factory=dict)
     extractor: dict[str, str] = field(default_factory=dict)
 

@@ -65,7 +65,23 @@ FEEDS = {
 }
 FEED_EXPORT_ENCODING = "utf-8"
 
-ITEM_PIPELINES: dict[str, int] = {}
+# Pipelines, one concern each, in this order.
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.validate.ValidatePipeline": 100,
+    "newscrawl.pipelines.normalise.NormalisePipeline": 200,
+    "newscrawl.pipelines.dedup.DedupPipeline": 300,
+    "newscrawl.pipelines.store.StorePipeline": 400,
+}
+
+# Store: MongoDB when MONGO_URI is set, else the embedded SQLite file NEWSCRAWL_STATE.
+MONGO_URI = os.environ.get("MONGO_URI", "")
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "newscrawl")
+MONGO_COLLECTION = os.environ.get("MONGO_COLLECTION", "articles")
+MONGO_BUFFER_SIZE = int(env_float("MONGO_BUFFER_SIZE", 500))
+MONGO_FLUSH_INTERVAL = env_float("MONGO_FLUSH_INTERVAL", 5.0)
+MONGO_CONNECT_TIMEOUT_MS = int(env_float("MONGO_CONNECT_TIMEOUT_MS", 5000))
+MONGO_RETRIES = int(env_float("MONGO_RETRIES", 4))
+NEWSCRAWL_STATE = os.environ.get("NEWSCRAWL_STATE", "state/newscrawl.sqlite3")
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")

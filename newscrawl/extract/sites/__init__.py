@@ -23,6 +23,8 @@ class Site:
     HOSTS: tuple[str, ...] = ()
     # Byline names that are a newsroom or partner rather than a person, mapped to the ``source`` to report.
     SOURCES: dict[str, str] = {}
+    # Path suffixes that render the same article (e.g. heute's ``/comments``); dropped from canonical URLs.
+    URL_SUFFIXES: tuple[str, ...] = ()
 
     @classmethod
     def handles(cls, url: str) -> bool:

@@ -33,6 +33,7 @@ JUNK = re.compile(r"\b[\w-]*Created with Sketch\.\s*", re.IGNORECASE)
 class Heute(Site):
     NAME = "heute"
     HOSTS = ("heute.at",)
+    URL_SUFFIXES = ("/comments",)
     SOURCES = {"20 minuten": "20 Minuten", "apa": "APA", "apa-red": "APA", "apa/red": "APA", "dpa": "dpa",
                "red": None, "redaktion": None, "heute": None, "heute.at": None}
 

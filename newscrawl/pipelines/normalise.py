@@ -1,0 +1,59 @@
+"""Normalise: Unicode NFC and single spaces in every text field, and one canonical URL per article.
+
+The canonical URL is the page's own (else the fetched URL) with tracking parameters, the fragment and
+site-specific suffixes such as heute's ``/comments`` removed (:func:`newscrawl.urls.normalise_url`); the
+dedup key also folds ``www``. Switched off with ``NEWSCRAWL_NORMALISE_ENABLED = False``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+from ..extract.document import clean_text
+from ..extract.sites import site_for
+from ..urls import normalise_url
+
+# Fields whose text is kept verbatim apart from NFC (HTML fragments, raw strings the user wants as found).
+VERBATIM = frozenset({"caption_html"})
+
+
+def normalise_value(value: Any, field: str = "") -> Any:
+    if isinstance(value, str):
+        return clean_text(value) if field not in VERBATIM else value
+    if isinstance(value, list):
+        return [normalise_value(v, field) for v in value]
+    if isinstance(value, dict):
+        return {k: normalise_value(v, k) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            setattr(value, f.name, normalise_value(getattr(value, f.name), f.name))
+    return value
+
+
+class NormalisePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWSCRAWL_NORMALISE_ENABLED", True):
+            raise NotConfigured("NEWSCRAWL_NORMALISE_ENABLED is off")
+        return cls(crawler)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        for name in adapter.field_names():
+            if name not in ("field_sources", "extractor") and adapter.get(name) is not None:
+                adapter[name] = normalise_value(adapter[name], name)
+        site = site_for(adapter.get("canonical_url") or adapter.get("url") or "")
+        source = adapter.get("canonical_url") or adapter.get("url")
+        if source:
+            canonical = normalise_url(source, drop_suffixes=site.URL_SUFFIXES, strip_www=False)
+            if canonical != adapter.get("canonical_url"):
+                self.crawler.stats.inc_value("newscrawl/normalised/canonical_url")
+            adapter["canonical_url"] = canonical
+        return item

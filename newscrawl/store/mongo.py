@@ -1,0 +1,157 @@
+"""The MongoDB store (pymongo): buffered ``bulk_write`` of upserts, retried on transient errors.
+
+MongoDB features relied on: unique indexes, ``bulk_write`` with ``UpdateOne(upsert=True)`` and
+``ordered=False``, the update operators ``$set``, ``$setOnInsert``, ``$max``, ``$push`` with
+``$each``/``$slice`` and ``$addToSet``, and the ``ping`` command. Any MongoDB 4.4+ (or a compatible
+server such as SecantusDB, which the tests use) provides them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from pymongo import ASCENDING, MongoClient, UpdateOne
+from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
+
+from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+DUPLICATE_KEY = 11000
+TRANSIENT = (AutoReconnect, ConnectionFailure)
+
+
+def mask_uri(uri: str) -> str:
+    """The URI with any user name and password replaced by ``***``."""
+    return re.sub(r"(?<=://)[^@/]*@", "***:***@", uri)
+
+
+class StoreWriteError(RuntimeError):
+    """Some operations of a batch failed for good; ``failed`` counts them."""
+
+    def __init__(self, message: str, failed: int):
+        super().__init__(message)
+        self.failed = failed
+
+
+class MongoStore(Store):
+    name = "mongodb"
+
+    def __init__(self, uri: str, database: str = "newscrawl", collection: str = "articles",
+                 connect_timeout_ms: int = 5000, retries: int = 4, retry_backoff: float = 0.5):
+        self.uri = uri
+        self.database_name = database
+        self.collection_name = collection
+        self.connect_timeout_ms = connect_timeout_ms
+        self.retries = retries
+        self.retry_backoff = retry_backoff
+        self.client: MongoClient | None = None
+
+    def describe(self) -> str:
+        return f"MongoDB {mask_uri(self.uri)} db={self.database_name} collection={self.collection_name}"
+
+    def open(self) -> None:
+        try:
+            self.client = MongoClient(self.uri, serverSelectionTimeoutMS=self.connect_timeout_ms,
+                                      connectTimeoutMS=self.connect_timeout_ms, appname="newscrawl")
+            self.client.admin.command("ping")
+            db = self.client[self.database_name]
+            self.articles = db[self.collection_name]
+            self.entries = db["gallery_entries"]
+            self.articles.create_index([("key", ASCENDING)], unique=True, name="key_unique")
+            self.articles.create_index([("published", ASCENDING)], name="published")
+            self.articles.create_index([("site", ASCENDING), ("section", ASCENDING)], name="site_section")
+            self.articles.create_index([("galleries.entries.entry", ASCENDING)], name="gallery_entry_refs")
+            self.entries.create_index([("key", ASCENDING)], unique=True, name="key_unique")
+            self.entries.create_index([("linked_article_id", ASCENDING)], name="linked_article_id")
+        except (PyMongoError, ValueError) as exc:  # ValueError: malformed URI options
+            if self.client is not None:
+                self.client.close()
+                self.client = None
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreUnavailable(
+                f"MongoDB unreachable at {mask_uri(self.uri)}: {mask_uri(first_line)[:300]}") from None
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def lookup(self, key: str) -> StoredState | None:
+        doc = self._retry(lambda: self.articles.find_one({"key": key}, {"content_hash": 1, "revision": 1}))
+        return StoredState(doc["content_hash"], doc["revision"]) if doc else None
+
+    def write(self, records: list[Record], touches: list[tuple[str, str]]) -> int:
+        article_ops = [self._article_op(rec) for rec in records]
+        article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
+        entry_ops = [
+            UpdateOne({"key": ekey},
+                      {"$set": {**entry, "key": ekey}, "$max": {"last_seen": rec.seen_at},
+                       "$setOnInsert": {"first_seen": rec.seen_at}, "$addToSet": {"articles": rec.key}},
+                      upsert=True)
+            for rec in records for ekey, entry in rec.gallery_entries
+        ]
+        failed = self._bulk(self.articles, article_ops) + self._bulk(self.entries, entry_ops)
+        if failed:
+            raise StoreWriteError(f"{failed} MongoDB write operations failed", failed)
+        return len(records)
+
+    @staticmethod
+    def _article_op(rec: Record) -> UpdateOne:
+        return UpdateOne(
+            {"key": rec.key},
+            {
+                "$set": {**rec.doc, "content_hash": rec.content_hash, "revision": rec.revision},
+                "$max": {"last_seen": rec.seen_at},
+                "$setOnInsert": {"first_seen": rec.seen_at},
+                "$push": {"history": {"$each": [{"content_hash": rec.content_hash, "revision": rec.revision,
+                                                  "seen_at": rec.seen_at}], "$slice": -HISTORY_LENGTH}},
+            },
+            upsert=True,
+        )
+
+    def _bulk(self, collection, ops: list[UpdateOne]) -> int:
+        """Run ``ops`` unordered; retry transient failures and duplicate-key races; return ops failed for good."""
+        attempt = 0
+        while ops:
+            try:
+                collection.bulk_write(ops, ordered=False)
+                return 0
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                retry = [ops[e["index"]] for e in errors if e.get("code") == DUPLICATE_KEY]
+                permanent = [e for e in errors if e.get("code") != DUPLICATE_KEY]
+                for e in permanent[:5]:
+                    logger.error("MongoDB rejected a write (code %s): %s", e.get("code"), str(e.get("errmsg"))[:200])
+                if not retry or attempt >= self.retries:
+                    return len(permanent) + (len(retry) if attempt >= self.retries else 0)
+                ops = retry  # two writers upserted the same new key at once: the retry updates
+            except TRANSIENT as exc:
+                if attempt >= self.retries:
+                    logger.error("MongoDB write failed after %d retries: %s", attempt, mask_uri(str(exc))[:300])
+                    raise
+                logger.warning("MongoDB transient error, retrying: %s", mask_uri(str(exc))[:200])
+            attempt += 1
+            time.sleep(self.retry_backoff * 2 ** (attempt - 1))
+        return 0
+
+    def _retry(self, fn):
+        for attempt in range(self.retries + 1):
+            try:
+                return fn()
+            except TRANSIENT:
+                if attempt >= self.retries:
+                    raise
+                time.sleep(self.retry_backoff * 2 ** attempt)
+        return None
+
+    # Read helpers for tests and tools.
+    def get(self, key: str) -> dict | None:
+        return self.articles.find_one({"key": key}, {"_id": 0})
+
+    def gallery_entry(self, key: str) -> dict | None:
+        return self.entries.find_one({"key": key}, {"_id": 0})
+
+    def count(self) -> int:
+        return self.articles.count_documents({})

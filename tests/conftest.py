@@ -1,0 +1,111 @@
+"""Shared fixtures: the offline heute.at mirror on loopback and a helper that runs real crawls."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from newscrawl.mirror import serve
+
+PROJECT = Path(__file__).resolve().parent.parent
+HEUTE_MIRROR = PROJECT / "tests" / "site" / "heute"
+SHARED = PROJECT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def heute_mirror() -> str:
+    """Base URL of the bundled heute.at mirror, served on 127.0.0.1 for the whole session."""
+    with serve(HEUTE_MIRROR) as base_url:
+        yield base_url
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run_scrapy(*args: str, cwd: Path = PROJECT, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """Run ``scrapy <args>`` in a subprocess from the project folder, fast settings for loopback.
+
+    The store is whatever ``env`` says: without MONGO_URI/NEWSCRAWL_STATE there, a throw-away embedded
+    store, so runs never share state by accident.
+    """
+    full_env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "NEWSCRAWL_STATE")}
+    full_env.update(env or {})
+    if "MONGO_URI" not in full_env and "NEWSCRAWL_STATE" not in full_env:
+        full_env["NEWSCRAWL_STATE"] = str(Path(tempfile.mkdtemp(prefix="newscrawl-state-")) / "state.sqlite3")
+    cmd = [sys.executable, "-m", "scrapy", *args,
+           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
+    return subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_mongo(uri: str, timeout: float = 30.0) -> None:
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with MongoClient(uri, serverSelectionTimeoutMS=500) as client:
+                client.admin.command("ping")
+                return
+        except PyMongoError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory) -> str:
+    """A MongoDB-wire server URI: ``MONGO_URI`` from the environment, else SecantusDB started here
+    as a separate process on a free loopback port with a temporary data directory."""
+    external = os.environ.get("MONGO_URI")
+    if external:
+        wait_for_mongo(external, timeout=10)
+        yield external
+        return
+    data = tmp_path_factory.mktemp("secantus")
+    port = free_port()
+    log = open(data / "server.log", "wb")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("secantusd-py")), "--host", "127.0.0.1", "--port", str(port),
+         "--storage-path", str(data / "db"), "--log-level", "WARNING"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    uri = f"mongodb://127.0.0.1:{port}"
+    try:
+        wait_for_mongo(uri)
+        yield uri
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture
+def mongo_db(mongo_server):
+    """A fresh database name on the test server, dropped afterwards."""
+    from pymongo import MongoClient
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield mongo_server, name
+    with MongoClient(mongo_server, serverSelectionTimeoutMS=2000) as client:
+        client.drop_database(name)

@@ -1,0 +1,150 @@
+"""Dedup and store end to end: real `scrapy crawl heute` runs against a copy of the mirror, writing to the
+embedded SQLite store and to a real MongoDB-wire server (one parametrised set of tests over both)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from newscrawl.mirror import serve
+from newscrawl.store import MongoStore, SQLiteStore
+from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
+
+MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.expected.json"))
+CHANGED_ID = "100148088"
+
+
+@pytest.fixture(params=["sqlite", "mongodb"])
+def store(request, tmp_path):
+    """(env for the crawl, function opening the same store for reading)."""
+    if request.param == "sqlite":
+        path = tmp_path / "state.sqlite3"
+        yield {"NEWSCRAWL_STATE": str(path)}, lambda: SQLiteStore(path)
+    else:
+        uri, db = request.getfixturevalue("mongo_db")
+        yield {"MONGO_URI": uri, "MONGO_DATABASE": db}, lambda: MongoStore(uri, database=db)
+
+
+@pytest.fixture
+def mirror_copy(tmp_path) -> Path:
+    target = tmp_path / "mirror"
+    shutil.copytree(HEUTE_MIRROR, target)
+    return target
+
+
+def crawl(base_url: str, env: dict, out: Path) -> tuple[list[dict], str]:
+    result = run_scrapy("crawl", "heute", "-a", f"base_url={base_url}", "-O", str(out), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return read_jsonl(out), result.stderr
+
+
+def stat(log: str, name: str) -> int:
+    m = re.search(rf"'newscrawl/{name}': (\d+)", log)
+    return int(m.group(1)) if m else 0
+
+
+def read(open_store):
+    st = open_store()
+    st.open()
+    return st
+
+
+def test_second_run_writes_nothing_and_a_changed_article_gets_revision_2(store, mirror_copy, tmp_path):
+    env, open_store = store
+    with serve(mirror_copy) as base:
+        first, log1 = crawl(base, env, tmp_path / "1.jsonl")
+        assert sorted(it["article_id"] for it in first) == MIRROR_IDS
+        assert {it["revision"] for it in first} == {1}
+        assert stat(log1, "dedup/new") == len(MIRROR_IDS) and stat(log1, "store/written") == len(MIRROR_IDS)
+
+        second, log2 = crawl(base, env, tmp_path / "2.jsonl")
+        assert second == []
+        assert stat(log2, "dedup/unchanged") == len(MIRROR_IDS)
+        assert stat(log2, "store/written") == 0 and stat(log2, "dedup/new") == 0
+
+        page = mirror_copy / "s" / f"{CHANGED_ID}.html"
+        html = page.read_text(encoding="utf-8")
+        assert "Hagel-Gewitter" in html
+        page.write_text(html.replace("Hagel-Gewitter", "Hagelgewitter", 1), encoding="utf-8")
+        third, log3 = crawl(base, env, tmp_path / "3.jsonl")
+    assert [it["article_id"] for it in third] == [CHANGED_ID]
+    assert third[0]["revision"] == 2
+    assert stat(log3, "dedup/changed") == 1 and stat(log3, "dedup/unchanged") == len(MIRROR_IDS) - 1
+    st = read(open_store)
+    try:
+        doc = st.get(f"heute:{CHANGED_ID}")
+        old_hash = next(it["content_hash"] for it in first if it["article_id"] == CHANGED_ID)
+        assert doc["revision"] == 2 and doc["content_hash"] == third[0]["content_hash"] != old_hash
+        assert [h["content_hash"] for h in doc["history"]] == [old_hash, doc["content_hash"]]
+        assert doc["first_seen"] < doc["last_seen"]
+        assert st.count() == len(MIRROR_IDS)
+    finally:
+        st.close()
+
+
+VARIANTS = [
+    "https://www.heute.at/s/hoechste-unwetter-warnstufe-in-oesterreich-ausgerufen-100148088",
+    "https://heute.at/s/hoechste-unwetter-warnstufe-in-oesterreich-ausgerufen-100148088",
+    "https://www.heute.at/s/-100148088",
+    "https://www.heute.at/s/hoechste-unwetter-warnstufe-in-oesterreich-ausgerufen-100148088/comments",
+    "https://www.heute.at/s/hoechste-unwetter-warnstufe-in-oesterreich-ausgerufen-100148088?utm_source=fb&utm_medium=social",
+    "https://www.heute.at/s/alter-slug-100148088#kommentare",
+]
+
+
+def test_every_url_variant_gives_one_record(store, mirror_copy, tmp_path):
+    env, open_store = store
+    urls = "".join(f"<url><loc>{u.replace('&', '&amp;')}</loc></url>" for u in VARIANTS)
+    (mirror_copy / "sitemap" / "sitemap_2.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+    (mirror_copy / "sitemap" / "sitemap_1.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>')
+    with serve(mirror_copy) as base:
+        items, log = crawl(base, env, tmp_path / "v.jsonl")
+    assert [it["article_id"] for it in items] == [CHANGED_ID]
+    assert items[0]["canonical_url"] == "https://www.heute.at/s/hoechste-unwetter-warnstufe-in-oesterreich-ausgerufen-100148088"
+    assert stat(log, "dedup/duplicate_in_run") == len(VARIANTS) - 1
+    st = read(open_store)
+    try:
+        assert st.count() == 1
+    finally:
+        st.close()
+
+
+def test_a_slide_shown_in_several_articles_is_one_gallery_entry(store, heute_mirror, tmp_path):
+    env, open_store = store
+    items, _ = crawl(heute_mirror, env, tmp_path / "g.jsonl")
+    shown_in: dict[str, set[str]] = {}
+    for it in items:
+        for gallery in it["galleries"]:
+            for entry in gallery["entries"]:
+                if entry["linked_article_id"]:
+                    shown_in.setdefault(entry["linked_article_id"], set()).add(f"heute:{it['article_id']}")
+    linked, articles = max(shown_in.items(), key=lambda kv: len(kv[1]))
+    assert len(articles) >= 3, "the mirror shares news-gallery slides between at least three articles"
+    st = read(open_store)
+    try:
+        entry = st.gallery_entry(f"heute:{linked}")
+        assert set(entry["articles"]) == articles
+        assert entry["linked_article_id"] == linked
+        doc = st.get(next(iter(articles)))
+        refs = [r["entry"] for g in doc["galleries"] for r in g["entries"]]
+        assert f"heute:{linked}" in refs and all(isinstance(r, str) for r in refs)
+    finally:
+        st.close()
+
+
+def test_unreachable_mongodb_fails_at_open_with_the_uri_masked(heute_mirror, tmp_path):
+    from tests.conftest import free_port
+
+    uri = f"mongodb://crawler:s3cr3t@127.0.0.1:{free_port()}/newscrawl"
+    result = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", "-O", str(tmp_path / "x.jsonl"),
+                        env={"MONGO_URI": uri, "MONGO_CONNECT_TIMEOUT_MS": "300", "MONGO_RETRIES": "0"})
+    assert result.returncode != 0
+    assert f"MongoDB unreachable at mongodb://***:***@127.0.0.1" in result.stderr
+    assert "s3cr3t" not in result.stderr + result.stdout
+    assert "'newscrawl/articles_extracted'" not in result.stderr  # nothing was crawled
