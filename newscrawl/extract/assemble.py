@@ -17,6 +17,9 @@ DATA_FIRST = ("site", "jsonld", "meta", "html", "text")
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
 BULLET = re.compile(r"^[➤•▶►▸‣◦■□●○–—-]\s*")
 SAME_INSTANT = timedelta(seconds=60)
+HOME_CRUMBS = frozenset({"home", "startseite", "start", "news", "nachrichten", "homepage", "übersicht"})
+# Site-wide share images (logos, fallbacks) that structured data offers when an article has no image.
+PLACEHOLDER_IMAGE = re.compile(r"(?:fallback|placeholder|default|logo|dummy|no-?image)[^/]*$", re.IGNORECASE)
 
 
 def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> Article:
@@ -39,6 +42,10 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
     put("headline", cands.choose("headline", TEXT_FIRST))
     put("kicker", cands.choose("kicker", TEXT_FIRST))
     put("section", cands.choose("section", DATA_FIRST))
+    if not art.section and (crumbs := cands.first("breadcrumb")):
+        art.section = next((c for c in crumbs[0] if c.casefold() not in HOME_CRUMBS), None)
+        if art.section:
+            sources["section"] = public_source(crumbs[1])
     put("lead", cands.choose("lead", TEXT_FIRST))
     put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, art.lead))
     if not art.body and (text := cands.first("body_text")):
@@ -46,7 +53,7 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
         sources["body"] = text[1]
     put("subheadings", cands.choose("subheadings", TEXT_FIRST))
     _people(cands, site, art)
-    _dates(cands, art, fetched_at)
+    _dates(cands, art, fetched_at, site.TIMEZONE)
     put("language", cands.choose("language", ("meta", "jsonld", "html")), _language)
     put("keywords", cands.choose("keywords", DATA_FIRST), _unique)
     _images(cands, art)
@@ -127,7 +134,8 @@ def _people(cands: Candidates, site: Site, art: Article) -> None:
         art.field_sources["source"] = chosen[1] if chosen and any(n.casefold() in site.SOURCES for n in names) else "html"
 
 
-def _dates(cands: Candidates, art: Article, fetched_at: datetime) -> None:
+def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> None:
+    """Each date by agreement between sources; shown in the site's time zone when the site has one."""
     for field in ("published", "modified"):
         found: list[tuple[str, datetime, str]] = []
         for raw, source in cands.all(f"{field}_raw"):
@@ -144,12 +152,13 @@ def _dates(cands: Candidates, art: Article, fetched_at: datetime) -> None:
             return (-len(support), order.get(entry[2], 9))
 
         raw, dt, source = min(found, key=rank)
-        setattr(art, field, to_iso(dt))
+        setattr(art, field, to_iso(dt.astimezone(tz) if tz else dt))
         setattr(art, f"{field}_raw", raw)
-        art.field_sources[field] = public_source(source)
+        art.field_sources[field] = art.field_sources[f"{field}_raw"] = public_source(source)
     if art.modified and art.published and art.modified < art.published:
         art.modified = art.modified_raw = None
         art.field_sources.pop("modified", None)
+        art.field_sources.pop("modified_raw", None)
 
 
 def _same_image(a: str | None, b: str | None) -> bool:
@@ -168,15 +177,14 @@ def _images(cands: Candidates, art: Article) -> None:
     from .credits import split_credits
 
     figures = [dict(f) for v, _ in cands.all("figures") for f in v]
-    structured = [v for v, s in cands.all("lead_image")]
-    lead = None
-    for fig in figures:
-        if fig.get("is_lead") or any(_same_image(fig["url"], s.get("url")) for s in structured):
-            lead = fig
-            break
+    structured = [v for v, s in cands.all("lead_image") if not PLACEHOLDER_IMAGE.search(v.get("url") or "")]
+    # The lead image is a figure above the body; a structured-data image shown further down is an
+    # inline image, not a lead image.
+    lead = next((fig for fig in figures if fig.get("is_lead")), None)
     source = "html"
-    if lead is None and structured:
-        lead, source = dict(structured[0]), cands.all("lead_image")[0][1]
+    inline = any(_same_image(fig["url"], s.get("url")) for fig in figures for s in structured[:1])
+    if lead is None and structured and not inline:
+        lead, source = dict(structured[0]), next(s for v, s in cands.all("lead_image") if v is structured[0])
     if lead is not None:
         for s in structured:  # fill what the figure lacks from structured data about the same image
             if lead is s or not (_same_image(lead.get("url"), s.get("url")) or lead is structured[0]):

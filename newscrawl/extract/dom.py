@@ -8,6 +8,7 @@ does not. Nothing here knows a particular site.
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import lru_cache
 
@@ -127,6 +128,21 @@ def split_names(text: str) -> list[str]:
     return [n for n in (clean_text(x) for x in NAME_SPLIT.split(text)) if n]
 
 
+DATE_WORDS = frozenset("date time timestamp datum zeit published updated dateline".split())
+
+
+def _text_without(el, words: frozenset[str]) -> str:
+    """Text of ``el`` without descendants that carry any of ``words`` (or are ``<time>``)."""
+    drop = [d for d in el.iterdescendants() if isinstance(d.tag, str) and (d.tag == "time" or has_words(d, words))]
+    if not drop:
+        return element_text(el)
+    clone = copy.deepcopy(el)
+    for d in [d for d in clone.iterdescendants() if isinstance(d.tag, str) and (d.tag == "time" or has_words(d, words))]:
+        if d.getparent() is not None:
+            d.drop_tree()
+    return element_text(clone)
+
+
 def is_person_name(name: str) -> bool:
     return 3 <= len(name) <= 60 and not any(ch.isdigit() for ch in name) and bool(PERSON.match(name))
 
@@ -140,7 +156,7 @@ def authors(page: Page, root, add) -> None:
             if el.tag in ("img", "svg", "picture") or _inside(el, frozenset({"figure"}) | GALLERY):
                 continue
             name_el = next(iter(el.xpath(".//*[@itemprop='name']")), el)
-            for name in split_names(element_text(name_el)):
+            for name in split_names(_text_without(name_el, DATE_WORDS)):
                 if len(name) > 60:
                     continue
                 if name not in found:
@@ -174,10 +190,9 @@ def body(page: Page, root, add) -> None:
     for el in root.iter(*PARAGRAPH_TAGS, *HEADING_TAGS):
         if _excluded(el.getparent(), root) or has_words(el, NOT_BODY):
             continue
-        if el.tag in ("p", "blockquote") and el.getparent() is not None and el.getparent().tag in ("li", "blockquote"):
-            continue  # counted with its list item / quote
-        if el.tag == "blockquote" and el.find(".//p") is not None:
-            continue  # its paragraphs are counted one by one
+        if el.tag in ("li", "blockquote") and any(
+                d.tag in ("p", "h2", "h3", "h4") for d in el.iterdescendants() if isinstance(d.tag, str)):
+            continue  # a structured list item or quote: its own paragraphs and headings are counted one by one
         text = element_text(el)
         if not text:
             continue
@@ -200,6 +215,11 @@ def _img_url(page: Page, img) -> str | None:
     return None
 
 
+def _holds_credit(el) -> bool:
+    """A credit element, or a wrapper around one (its text would mix caption and credit)."""
+    return has_words(el, CREDIT) or any(has_words(d, CREDIT) for d in el.iterdescendants() if isinstance(d.tag, str))
+
+
 def figure_image(page: Page, fig) -> dict | None:
     """An Image dict from a ``<figure>`` (or any element holding one image and its caption)."""
     img = next(iter(fig.iter("img")), None)
@@ -215,7 +235,7 @@ def figure_image(page: Page, fig) -> dict | None:
         if words & CREDIT and credit is None:
             credit = element_text(el)
         elif words & CAPTION and caption is None and el.tag != "figure" and not words & CREDIT:
-            caption = element_text(el)
+            caption = _text_without(el, CREDIT) if _holds_credit(el) else element_text(el)
     if capel is not None and caption is None:
         text = element_text(capel)
         if credit:
@@ -305,13 +325,12 @@ def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
                 continue
             words = class_words(el)
             text = element_text(el)
-            if words & CREDIT and credit is None:
+            if words & (CAPTION | CREDIT) and looks_like_escaped_html(text):
+                caption_html = caption_html or text  # the escaped copy is the source HTML itself
+            elif words & CREDIT and credit is None:
                 credit = text
-            elif words & CAPTION and text:
-                if looks_like_escaped_html(text):
-                    caption_html = caption_html or text  # the escaped copy is the source HTML itself
-                elif caption_text is None and not words & CREDIT:
-                    caption_text = _inner_html(el)
+            elif words & CAPTION and text and caption_text is None and not _holds_credit(el):
+                caption_text = _inner_html(el)
         fragment = caption_text or caption_html or ""
         if not fragment and img.get("alt"):
             fragment = img.get("alt")
@@ -333,6 +352,35 @@ def _inner_html(el) -> str:
     from lxml import etree
 
     return (el.text or "") + "".join(etree.tostring(c, encoding="unicode", method="html") for c in el)
+
+
+BREADCRUMB = frozenset({"breadcrumb", "breadcrumbs", "crumbs"})
+
+
+def breadcrumbs(page: Page, root, add) -> None:
+    """Breadcrumb trail labels, in order (microdata BreadcrumbList or breadcrumb-named containers)."""
+    for el in page.body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if has_words(el, BREADCRUMB) or "BreadcrumbList" in (el.get("itemtype") or ""):
+            items = [element_text(a) for a in el.iter("a", "span", "li") if len(a) == 0 and element_text(a)]
+            items = [t for t in items if t not in ("›", "»", ">", "/", "|")]
+            if items:
+                add("breadcrumb", items)
+                return
+
+
+SOURCE_LINE = re.compile(r"^(?:Quelle|Source|Mit Material von|Material)\s*:\s*(.{2,60})$", re.IGNORECASE)
+
+
+def source_line(page: Page, root, add) -> None:
+    """A "Quelle: APA" line under the article (not an image credit)."""
+    for el in root.iter("p", "div", "span", "small", "footer"):
+        if len(el) > 2 or _inside(el, frozenset({"figure", "figcaption"}) | GALLERY):
+            continue
+        if m := SOURCE_LINE.match(element_text(el)):
+            add("source", m.group(1).strip(" ."))
+            return
 
 
 def text_dates(page: Page, root, add) -> None:
@@ -359,5 +407,7 @@ def extract(page: Page, cands: Candidates, *, article_id_of=None):
     images(page, root, add)
     galleries(page, root, add, article_id_of=article_id_of)
     comment_count(page, root, add)
+    breadcrumbs(page, root, add)
+    source_line(page, root, cands.adder("text"))
     text_dates(page, root, cands.adder("text"))
     return root

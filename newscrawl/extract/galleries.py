@@ -18,7 +18,7 @@ from lxml_html_clean import Cleaner
 from .credits import split_credits, strip_credit_prefix
 from .document import clean_text, element_text
 
-COUNTER = re.compile(r"(?<![\d/])1\s*/\s*(\d{1,4})(?![\d/])")
+COUNTER = re.compile(r"(?<![\d/.,])1\s*/\s*(\d{1,4})(?![\d/])")
 DATE_PREFIX = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*:\s*")
 MAX_GALLERY_SIZE = 2000  # a counter above this is a parsing accident, not a gallery
 

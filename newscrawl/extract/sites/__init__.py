@@ -25,6 +25,8 @@ class Site:
     SOURCES: dict[str, str] = {}
     # Path suffixes that render the same article (e.g. heute's ``/comments``); dropped from canonical URLs.
     URL_SUFFIXES: tuple[str, ...] = ()
+    # The site's own time zone: dates are reported in it (None keeps the offset the page gives).
+    TIMEZONE = None
 
     @classmethod
     def handles(cls, url: str) -> bool:

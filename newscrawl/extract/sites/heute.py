@@ -27,6 +27,8 @@ SECTIONS = frozenset(
     "Politik Welt Wirtschaft Digital Szene Sport Fußball Wetter Gesundheit Leben Life Motor Reisen Tiere Kultur "
     "Community Lifestyle Sex Genuss Horoskop Wissen Technik Unterhaltung".split()
 )
+ROOT_CRUMBS = ("Wien", "News", "Heute", "Home")
+AUTHOR_ABBREVIATION = re.compile(r"^\(\w{2,6}\)$")  # legacy "(bart)" sign-off: neither body text nor a name
 JUNK = re.compile(r"\b[\w-]*Created with Sketch\.\s*", re.IGNORECASE)
 
 
@@ -34,6 +36,7 @@ class Heute(Site):
     NAME = "heute"
     HOSTS = ("heute.at",)
     URL_SUFFIXES = ("/comments",)
+    TIMEZONE = VIENNA
     SOURCES = {"20 minuten": "20 Minuten", "apa": "APA", "apa-red": "APA", "apa/red": "APA", "dpa": "dpa",
                "red": None, "redaktion": None, "heute": None, "heute.at": None}
 
@@ -47,6 +50,17 @@ class Heute(Site):
         self._section_from_kicker(cands)
         self._modified_from_update_note(cands)
         self._drop_embed_labels(cands)
+        self._section_from_breadcrumb(cands)
+
+    @staticmethod
+    def _section_from_breadcrumb(cands: Candidates) -> None:
+        """Old (2019) pages: the trail starts "Wien › News" (the site's root); the section follows."""
+        def drop_root(crumbs: list[str]) -> list[str]:
+            while crumbs and crumbs[0] in ROOT_CRUMBS:
+                crumbs = crumbs[1:]
+            return crumbs
+
+        cands.transform("breadcrumb", drop_root)
 
     @staticmethod
     def _section_from_kicker(cands: Candidates) -> None:
@@ -74,7 +88,8 @@ class Heute(Site):
     @staticmethod
     def _drop_embed_labels(cands: Candidates) -> None:
         def clean(paragraphs: list[str]) -> list[str]:
-            kept = (JUNK.sub("", p).strip() for p in paragraphs if not EMBED_LABEL.match(p))
+            kept = (JUNK.sub("", p).strip() for p in paragraphs
+                    if not EMBED_LABEL.match(p) and not AUTHOR_ABBREVIATION.match(p))
             return [p for p in kept if p]
 
         cands.transform("body", clean)
