@@ -49,7 +49,7 @@ class DedupPipeline:
             self._count("duplicate_in_run")
             raise DropItem(f"duplicate_in_run: {key} ({adapter.get('url')})", log_level="DEBUG")
         self.seen.add(key)
-        digest = content_hash(adapter)
+        digest = content_hash(adapter.asdict())
         stored = await self.client.lookup(key)
         if stored is not None and stored.content_hash == digest:
             self._count("unchanged")

@@ -22,6 +22,7 @@ from scrapy.spiders import SitemapSpider
 
 from ..extract.dates import VIENNA, parse_date
 from ..extract.sites.heute import Heute
+from ..urls import strip_tracking
 from .base import ArticleSpider
 
 SITEMAP_CHILD = re.compile(r"/sitemap/sitemap_(\d+)\.xml")
@@ -32,7 +33,7 @@ HEUTE_HOSTS = ("heute.at", "www.heute.at")
 class HeuteSpider(ArticleSpider, SitemapSpider):
     name = "heute"
     site = Heute()
-    sitemap_rules = [(r"/s/[^/]*-\d{8,9}(?:/comments)?/?$", "parse_article")]
+    sitemap_rules = [(r"/s/[^/?#]*-\d{8,9}(?:/comments)?/?(?:[?#]|$)", "parse_article")]
     sitemap_follow = [r"/sitemap"]
 
     def __init__(self, url: str | None = None, since: str | None = None, base_url: str | None = None,
@@ -66,13 +67,14 @@ class HeuteSpider(ArticleSpider, SitemapSpider):
         self.allowed_domains = sorted({host, *HEUTE_HOSTS})
 
     def rebase(self, url: str) -> str:
-        """Put a heute.at URL onto the configured base host (identity for the real site)."""
-        parts = urlsplit(url)
+        """Put a heute.at URL onto the configured base host (identity for the real site), without
+        tracking parameters or fragment: they never change the page, and robots.txt forbids some."""
+        parts = urlsplit(strip_tracking(url))
         if (parts.hostname or "") not in HEUTE_HOSTS:
             return url
         base = urlsplit(self.base_url)
         if base.hostname in HEUTE_HOSTS:
-            return url
+            return urlunsplit(parts._replace(fragment=""))
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
     async def start(self):

@@ -71,6 +71,32 @@ def build_record(item: dict[str, Any], seen_at: str) -> Record:
                   doc=doc, gallery_entries=entries)
 
 
+@dataclass
+class EntrySighting:
+    """All sightings of one gallery slide within a write batch, merged into one upsert."""
+
+    entry: dict[str, Any]
+    articles: list[str]
+    first_seen: str
+    last_seen: str
+
+
+def merge_entries(records: list[Record]) -> dict[str, EntrySighting]:
+    """Group a batch's slides by key: heute shows the same news slides in most articles of a batch."""
+    merged: dict[str, EntrySighting] = {}
+    for rec in records:
+        for ekey, entry in rec.gallery_entries:
+            seen = merged.get(ekey)
+            if seen is None:
+                merged[ekey] = EntrySighting(entry, [rec.key], rec.seen_at, rec.seen_at)
+                continue
+            seen.entry = entry
+            if rec.key not in seen.articles:
+                seen.articles.append(rec.key)
+            seen.first_seen, seen.last_seen = min(seen.first_seen, rec.seen_at), max(seen.last_seen, rec.seen_at)
+    return merged
+
+
 class Store:
     """Synchronous store API; implementations are only ever called from :class:`StoreClient`'s thread."""
 

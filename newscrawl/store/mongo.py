@@ -15,7 +15,7 @@ import time
 from pymongo import ASCENDING, MongoClient, UpdateOne
 from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
-from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable
+from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, merge_entries
 
 logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
@@ -87,10 +87,11 @@ class MongoStore(Store):
         article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
         entry_ops = [
             UpdateOne({"key": ekey},
-                      {"$set": {**entry, "key": ekey}, "$max": {"last_seen": rec.seen_at},
-                       "$setOnInsert": {"first_seen": rec.seen_at}, "$addToSet": {"articles": rec.key}},
+                      {"$set": {**seen.entry, "key": ekey}, "$max": {"last_seen": seen.last_seen},
+                       "$setOnInsert": {"first_seen": seen.first_seen},
+                       "$addToSet": {"articles": {"$each": seen.articles}}},
                       upsert=True)
-            for rec in records for ekey, entry in rec.gallery_entries
+            for ekey, seen in merge_entries(records).items()
         ]
         failed = self._bulk(self.articles, article_ops) + self._bulk(self.entries, entry_ops)
         if failed:

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable
+from .base import HISTORY_LENGTH, EntrySighting, Record, Store, StoredState, StoreUnavailable, merge_entries
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -93,8 +93,8 @@ class SQLiteStore(Store):
         with self.conn:  # one transaction per batch
             for rec in records:
                 self._upsert_article(rec)
-                for ekey, entry in rec.gallery_entries:
-                    self._upsert_entry(ekey, entry, rec.key, rec.seen_at)
+            for ekey, seen in merge_entries(records).items():
+                self._upsert_entry(ekey, seen)
             self.conn.executemany("UPDATE articles SET last_seen = ? WHERE key = ? AND last_seen < ?",
                                   [(when, key, when) for key, when in touches])
         return len(records)
@@ -108,18 +108,17 @@ class SQLiteStore(Store):
             """INSERT INTO articles (key, content_hash, revision, first_seen, last_seen, history, doc)
                VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(key) DO UPDATE SET content_hash = excluded.content_hash, revision = excluded.revision,
-                   last_seen = excluded.last_seen, history = excluded.history, doc = excluded.doc""",
+                   last_seen = max(last_seen, excluded.last_seen), history = excluded.history, doc = excluded.doc""",
             (rec.key, rec.content_hash, rec.revision, rec.seen_at, rec.seen_at, _json(history), _json(rec.doc)),
         )
 
-    def _upsert_entry(self, ekey: str, entry: dict, article_key: str, seen_at: str) -> None:
+    def _upsert_entry(self, ekey: str, seen: EntrySighting) -> None:
         row = self.conn.execute("SELECT articles FROM gallery_entries WHERE key = ?", (ekey,)).fetchone()
         articles = json.loads(row[0]) if row else []
-        if article_key not in articles:
-            articles.append(article_key)
+        articles += [a for a in seen.articles if a not in articles]
         self.conn.execute(
             """INSERT INTO gallery_entries (key, first_seen, last_seen, articles, doc) VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, articles = excluded.articles,
-                   doc = excluded.doc""",
-            (ekey, seen_at, seen_at, _json(articles), _json(entry)),
+               ON CONFLICT(key) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
+                   articles = excluded.articles, doc = excluded.doc""",
+            (ekey, seen.first_seen, seen.last_seen, _json(articles), _json(seen.entry)),
         )
