@@ -25,6 +25,8 @@ COVERAGE_FIELDS = ("headline", "kicker", "lead", "body", "authors", "source", "p
 def summarise(path: Path) -> str:
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     lines = [f"{len(items)} articles in {path}"]
+    if not items:
+        return lines[0]
     for field in COVERAGE_FIELDS:
         filled = sum(1 for it in items if it.get(field) not in (None, "", [], {}))
         lines.append(f"  {field:<11} {filled:>3}/{len(items)}")
@@ -41,18 +43,27 @@ def main() -> int:
     with serve(MIRROR) as base_url:
         print(f"serving the heute.at mirror at {base_url}", flush=True)
         cmd = [sys.executable, "-m", "scrapy", "crawl", "heute", "-a", f"base_url={base_url}",
-               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"]
+               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
         print("$ " + " ".join(cmd[2:]), flush=True)
-        result = subprocess.run(cmd, cwd=PROJECT)
+        result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True)
+    log = result.stderr.splitlines()
+    for line in log:
+        if " ERROR: " in line or " CRITICAL: " in line:
+            print(line)
     if result.returncode != 0:
+        print("\n".join(log[-20:]), file=sys.stderr)
         print(f"crawl failed with exit code {result.returncode}", file=sys.stderr)
         return result.returncode
+    counts = [line.strip(" {},") for line in log if line.strip(" {").startswith("'newscrawl/")]
+    print("crawl stats: " + ", ".join(c.replace("'newscrawl/", "").replace("'", "") for c in counts))
     runs = sorted((PROJECT / output_dir / "heute").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
     runs = [p for p in runs if p.stat().st_mtime >= started - 1]
     if not runs:
         print(f"no JSONL written under {output_dir}/heute", file=sys.stderr)
         return 1
     print(summarise(runs[-1]))
+    if "'newscrawl/dedup/new'" not in result.stderr:
+        print("(no new or changed articles: the store under state/ already holds them; `rm -r state` to start afresh)")
     return 0
 
 
