@@ -40,6 +40,7 @@ def run_scrapy(*args: str, cwd: Path = PROJECT, env: dict | None = None, timeout
     """
     full_env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "NEWSCRAWL_STATE")}
     full_env.update(env or {})
+    full_env.setdefault("NEWSCRAWL_OUTPUT_DIR", tempfile.mkdtemp(prefix="newscrawl-output-"))
     if "MONGO_URI" not in full_env and "NEWSCRAWL_STATE" not in full_env:
         full_env["NEWSCRAWL_STATE"] = str(Path(tempfile.mkdtemp(prefix="newscrawl-state-")) / "state.sqlite3")
     cmd = [sys.executable, "-m", "scrapy", *args,

@@ -12,14 +12,15 @@ import unicodedata
 from functools import cached_property
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 WS = re.compile(r"\s+")
 # Characters that never belong in extracted text: zero-width marks, soft hyphen, BOM, C0 controls.
 INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "title", "head"})
+# Elements removed after parsing: they never hold text a reader sees.
+INVISIBLE_TAGS = ("script", "style", "template", "svg", "noscript", "iframe", "object", "embed", "canvas")
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 
 def clean_text(value: str | None) -> str:
@@ -38,39 +39,47 @@ def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     return text
 
 
-def element_text(el, *, skip=SKIP_TEXT_TAGS) -> str:
-    """Visible text of an element: text of descendants except scripts, styles, SVG titles and the like."""
+BLOCK_TAGS = frozenset(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 br section article header footer figure figcaption td tr table "
+    "blockquote dd dt dl aside nav main hr".split()
+)
+_BLOCK_TUPLE = tuple(BLOCK_TAGS)
+
+
+def element_text(el) -> str:
+    """Visible text of an element (scripts, styles and SVG are stripped from the tree at parse time).
+
+    Inline markup is joined tightly ("<b>W</b>ort" is "Wort"); block children and ``<br>`` are separated
+    by a space.
+    """
+    if next(el.iterdescendants(*_BLOCK_TUPLE), None) is None:
+        return clean_text("".join(el.itertext()))
     parts: list[str] = []
 
     def walk(node) -> None:
-        if node.text and not (isinstance(node.tag, str) and node.tag in skip):
+        if node.text:
             parts.append(node.text)
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in skip:
+            if isinstance(child.tag, str):
+                block = child.tag in BLOCK_TAGS
+                if block:
+                    parts.append(" ")
                 walk(child)
+                if block:
+                    parts.append(" ")
             if child.tail:
                 parts.append(child.tail)
 
-    if isinstance(el.tag, str) and el.tag in skip:
-        return ""
     walk(el)
-    return clean_text(" ".join(parts) if _needs_space(el) else "".join(parts))
-
-
-BLOCK_TAGS = frozenset(
-    "p div li ul ol h1 h2 h3 h4 h5 h6 br section article header footer figure figcaption td tr table "
-    "blockquote dd dt dl aside nav main".split()
-)
-
-
-def _needs_space(el) -> bool:
-    """Join child texts with spaces when the element holds block children, else keep inline text tight."""
-    return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el.iterdescendants())
+    return clean_text("".join(parts))
 
 
 def classes(el) -> str:
     """Lower-cased class and id attribute of an element, for substring tests against naming conventions."""
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+USED_LINK_RELS = frozenset({"canonical", "amphtml", "author"})
 
 
 class Page:
@@ -80,18 +89,26 @@ class Page:
         self.url = url
         self.html = decode_html(html)
         self.root = self._parse(self.html)
+        # Structured data lives in scripts; keep it, then drop every element that holds no visible text.
+        self.jsonld_texts = [
+            el.text for el in self.root.iter("script")
+            if el.text and (el.get("type") or "").strip().lower() == "application/ld+json"
+        ]
+        etree.strip_elements(self.root, *INVISIBLE_TAGS, with_tail=False)
 
     @staticmethod
     def _parse(html: str):
         # lxml refuses str input that carries an XML encoding declaration; strip it. Empty or
         # unparsable input yields an empty document rather than an exception.
         html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html, count=1)
-        if not html.strip():
-            return lxml.html.fromstring("<html><body></body></html>")
-        try:
-            root = lxml.html.document_fromstring(html)
-        except (etree.ParserError, ValueError):
-            root = lxml.html.fromstring("<html><body></body></html>")
+        root = None
+        if html.strip():
+            try:
+                root = etree.fromstring(html, _PARSER)
+            except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+                root = None
+        if root is None or not isinstance(root.tag, str):
+            root = etree.fromstring("<html><body></body></html>", _PARSER)
         return root
 
     def absolute(self, href: str | None) -> str | None:
@@ -126,12 +143,12 @@ class Page:
 
     @cached_property
     def links(self) -> dict[str, str]:
-        """``<link rel=...>`` targets by rel value (first one wins), made absolute."""
+        """``<link rel=...>`` targets by rel value (first one wins), made absolute; only the rels we use."""
         out: dict[str, str] = {}
         for el in self.root.iter("link"):
-            href = self.absolute(el.get("href"))
-            for rel in (el.get("rel") or "").lower().split():
-                if href and rel not in out:
+            rels = (el.get("rel") or "").lower().split()
+            for rel in rels:
+                if rel in USED_LINK_RELS and rel not in out and (href := self.absolute(el.get("href"))):
                     out[rel] = href
         return out
 

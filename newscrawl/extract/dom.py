@@ -1,16 +1,23 @@
 """Layer 2: generic DOM rules that hold across news sites.
 
-Naming conventions are matched on *class words*: class and id attributes split at ``-``, ``_``,
-whitespace and camelCase humps (``Article_elementLead__x1`` gives article, element, lead, x1), so
-``o-article-lead``, ``article__lead`` and ``ArticleLead`` all count as "lead" while ``leaderboard``
-does not. Nothing here knows a particular site.
+One walk over the body (:class:`Scan`) notes every element a rule may need — headings, paragraphs,
+figures, galleries, bylines, dates, breadcrumbs — together with flags inherited from its ancestors
+(inside navigation or a teaser list, inside a figure, inside a gallery, inside the article header). The
+rules below then work on those short lists instead of searching the tree again, which keeps extraction
+within a small multiple of parsing time.
+
+Naming conventions are matched on *class words*: class, id and itemprop attributes split at ``-``,
+``_``, whitespace and camelCase humps (``Article_elementLead__x1`` gives article, element, lead, x1), so
+``o-article-lead``, ``article__lead`` and ``ArticleLead`` all count as "lead" while ``leaderboard`` does
+not. Nothing here knows a particular site.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from functools import lru_cache
+
+from lxml import etree
 
 from .credits import split_glued_credit
 from .dates import find_dates
@@ -20,107 +27,227 @@ from .merge import Candidates
 
 _HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[-_\s:]+")
+EMPTY: frozenset[str] = frozenset()
 
 KICKER = frozenset("kicker overline dachzeile roofline topline eyebrow spitzmarke supertitle overhead flag".split())
-LEAD = frozenset("lead intro standfirst summary abstract subtitle subheadline deck sub-title teaser description "
-                 "excerpt dek".split())
+LEAD = frozenset("lead intro standfirst summary abstract subtitle subheadline deck teaser description excerpt "
+                 "dek".split())
 AUTHOR = frozenset("author authors byline autor autoren writer creator contributor".split())
 CAPTION = frozenset("caption legend bildunterschrift description text title figcaption".split())
 CREDIT = frozenset("credit credits copyright source photographer quelle fotograf rights attribution".split())
 GALLERY = frozenset("gallery galerie slideshow bildstrecke carousel slider swiper lightbox".split())
-SLIDE = frozenset("slide item entry image picture photo".split())
+IMAGE_BOX = frozenset("image picture photo media img bild foto".split())
+BREADCRUMB = frozenset({"breadcrumb", "breadcrumbs", "crumbs"})
+COMMENT = frozenset({"comment", "comments", "kommentare", "kommentar"})
+SOURCE = frozenset({"source", "quelle", "agency", "agentur"})
+DATE_WORDS = frozenset("date time timestamp datum zeit published updated dateline".split())
+DATE_PROPS = frozenset({"datepublished", "datemodified", "datecreated"})
 # Containers whose text is not article body.
 NOT_BODY = frozenset(
-    "aside nav navigation footer header masthead share sharing social comment comments newsletter ad ads advert "
+    "aside nav navigation footer share sharing social comment comments newsletter ad ads advert "
     "advertisement banner promo recommendation recommendations related teaser-list breadcrumb breadcrumbs "
     "cookie consent byline meta tags tag kicker lead caption credit figcaption gallery galerie slideshow "
     "bildstrecke carousel slider swiper embed outbrain taboola paywall toolbar sidebar widget most popular "
     "trending author authors subscription login signup modal overlay dialog".split()
 )
-NOT_BODY_TAGS = frozenset("aside nav footer header form figure figcaption button script style noscript template "
-                          "svg iframe select textarea label".split())
-SKIP_IN_LEAD = frozenset({"p", "div", "h2", "span", "strong"})
+HEADER = frozenset({"header", "masthead", "hgroup"})
+NOT_BODY_TAGS = frozenset("aside nav footer form figure figcaption button select textarea label".split())
+LEAD_TAGS = frozenset({"p", "div", "h2", "span", "strong"})
 PARAGRAPH_TAGS = frozenset({"p", "li", "blockquote"})
 HEADING_TAGS = frozenset({"h2", "h3", "h4"})
+ROOT_PROPS = frozenset({"articlebody"})
 NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\bund\b|\band\b|\bsowie\b|\|)\s*", re.IGNORECASE)
 BY_PREFIX = re.compile(r"^(?:von|by|text|autor(?:in)?|author|written by|redaktion)\s*[:\-]?\s+", re.IGNORECASE)
 PERSON = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’\-.]*\.?\s+){0,3}(?:[a-zà-ÿ]{1,3}\s+)?[A-ZÀ-ÖØ-Þ][\w'’\-.]+$", re.UNICODE)
+COMMENT_COUNT = re.compile(r"(\d{1,6})\s*(?:zu den\s+)?(?:Kommentare|Kommentaren|Kommentar|comments?|Reaktionen)\b",
+                           re.IGNORECASE)
+SOURCE_LINE = re.compile(r"^(?:Quelle|Source|Mit Material von|Material)\s*:\s*(.{2,60})$", re.IGNORECASE)
+
+# Flags an element inherits from its ancestors.
+EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION = 1, 2, 4, 8, 16
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _words(attr: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _SPLIT.split(_HUMP.sub(" ", attr)) if w)
 
 
 def class_words(el) -> frozenset[str]:
-    return _words(f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}")
+    cls, eid, prop = el.get("class"), el.get("id"), el.get("itemprop")
+    if not (cls or eid or prop):
+        return EMPTY
+    return _words(f"{cls or ''} {eid or ''} {prop or ''}")
 
 
 def has_words(el, words: frozenset[str]) -> bool:
     return bool(class_words(el) & words)
 
 
-def article_root(page: Page):
-    """The element holding the article: ``[itemprop=articleBody]``'s article, the largest ``<article>``, or body."""
-    body = page.body
-    articles = [el for el in body.iter("article")]
-    if articles:
-        return max(articles, key=lambda el: sum(len(p.text_content()) for p in el.iter("p")))
-    for el in body.iter():
-        if isinstance(el.tag, str) and (el.get("itemprop") or "").lower() in ("articlebody", "articlebody text"):
-            return el.getparent() if el.getparent() is not None else el
-    main = body.find(".//main")
-    return main if main is not None else body
+# Roles an element can have, from its tag and its class words (bit flags, so one walk tests them cheaply).
+(R_NOT_BODY, R_HEADER, R_KICKER, R_LEAD, R_AUTHOR, R_CAPTION, R_CREDIT, R_GALLERY, R_IMAGE_BOX, R_BREADCRUMB,
+ R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP) = (1 << i for i in range(19))
+WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (HEADER, R_HEADER), (KICKER, R_KICKER), (LEAD, R_LEAD), (AUTHOR, R_AUTHOR),
+              (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY), (IMAGE_BOX, R_IMAGE_BOX),
+              (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE), (SOURCE, R_SOURCE))
+TAG_ROLES = {
+    **{t: R_NOT_BODY for t in NOT_BODY_TAGS}, "header": R_HEADER, "hgroup": R_HEADER,
+    **{t: R_BLOCK for t in PARAGRAPH_TAGS | HEADING_TAGS}, "h1": R_H1, "time": R_TIME, "article": R_ROOT,
+    "main": R_ROOT, "figure": R_NOT_BODY | R_FIGURE, "figcaption": R_NOT_BODY | R_CAPTION,
+}
 
 
-def _excluded(el, root) -> bool:
-    """True when ``el`` sits in a container that is not article body (between ``el`` and ``root``)."""
-    node = el
-    while node is not None and node is not root:
-        if not isinstance(node.tag, str) or node.tag in NOT_BODY_TAGS or has_words(node, NOT_BODY):
-            return True
-        node = node.getparent()
-    return False
+@lru_cache(maxsize=16384)
+def _roles(cls: str, eid: str, prop: str) -> int:
+    words = _words(f"{cls} {eid} {prop}")
+    roles = 0
+    for group, role in WORD_ROLES:
+        if words & group:
+            roles |= role
+    prop = prop.lower()
+    if prop in ROOT_PROPS:
+        roles |= R_ROOT
+    if prop in DATE_PROPS:
+        roles |= R_DATE_PROP
+    if prop == "author":
+        roles |= R_AUTHOR
+    if words & SKIP_WORDS:
+        roles |= R_SKIP
+    return roles
 
 
-def headline(page: Page, root, add) -> None:
-    for scope in (root, page.body):
-        h1 = next(iter(scope.iter("h1")), None)
-        if h1 is not None:
-            # A kicker printed inside the h1 is not part of the headline.
-            parts = [c for c in h1 if isinstance(c.tag, str) and has_words(c, KICKER)]
-            text = element_text(h1)
-            for part in parts:
-                text = clean_text(text.replace(element_text(part), "", 1))
-                add("kicker", element_text(part))
-            add("headline", text)
-            return
+# Page chrome that never holds article content: the walk does not descend into it.
+SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio"})
+SKIP_WORDS = frozenset("navigation navbar menu sidebar outbrain taboola cookie consent newsletter "
+                       "recommendations modal overlay subscription signup login paywall".split())
+R_SKIP = 1 << 30
 
 
-def kicker_and_lead(page: Page, root, add) -> None:
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        words = class_words(el)
-        if not words:
-            continue
-        if words & KICKER and not words & GALLERY:
-            text = element_text(el)
-            if 0 < len(text) <= 80:
-                add("kicker", text)
-        elif words & LEAD and el.tag in SKIP_IN_LEAD and not words & (GALLERY | CAPTION - {"description"}):
-            text = element_text(el)
-            if 30 <= len(text) <= 1500 and not _inside(el, GALLERY | {"figure", "figcaption", "teaser-list", "related"}):
-                add("lead", text)
+class Scan:
+    """Everything the rules need from one walk over the body, in document order."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.h1s: list[tuple] = []             # (element, flags)
+        self.blocks: list[tuple] = []          # (element, tag, flags, roots, position) for p/li/blockquote/h2-h4
+        self.figures: list[tuple] = []         # (element, flags, position) for figures and image boxes
+        self.galleries: list = []
+        self.kickers: list = []
+        self.leads: list = []
+        self.bylines: list = []
+        self.times: list = []
+        self.date_props: list = []
+        self.breadcrumb = None
+        self.comments: list = []
+        self.sources: list = []                # elements named "source"/"quelle" outside figures
+        self.datelines: list = []              # elements named like dates ("date", "timestamp", ...)
+        self.roots: list = []                  # <article>, <main> and [itemprop=articleBody] elements
+        self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
+        self._pos = 0
+        # itemprop and rel=author are rare: find them in C once instead of reading them on every element.
+        self._marked = {el: el.get("itemprop") for el in page.body.xpath(".//*[@itemprop or @rel='author']")}
+        self._walk(page.body, 0, ())
+
+    def _walk(self, el, flags: int, roots: tuple) -> None:
+        for child in el:
+            tag = child.tag
+            if tag.__class__ is not str:
+                continue
+            self._pos += 1
+            if tag in SKIP_TAGS or (tag == "footer" and not roots):  # an article's own footer stays
+                continue
+            roles = TAG_ROLES.get(tag, 0)
+            cls, eid = child.get("class"), child.get("id")
+            prop = self._marked.get(child, "") if self._marked else ""
+            if cls or eid or prop:
+                roles |= _roles(cls or "", eid or "", prop or "")
+                if roles & R_SKIP:
+                    continue
+            if prop is None:  # marked for rel=author
+                roles |= R_AUTHOR
+            if not roles:
+                if len(child):
+                    self._walk(child, flags, roots)
+                continue
+            f = flags
+            if roles & R_NOT_BODY:
+                f |= EXCLUDED
+            if roles & R_HEADER:
+                f |= IN_HEADER  # headers hold kicker, headline and lead, never body text
+            if roles & R_ROOT:
+                self.roots.append(child)
+                roots = roots + (child,)
+            if roles & R_BLOCK:
+                self.blocks.append((child, tag, f, roots, self._pos))
+            elif roles & R_H1:
+                self.h1s.append((child, f))
+            elif roles & R_TIME:
+                self.times.append(child)
+            if roles & R_DATE_PROP:
+                self.date_props.append(((prop or "").lower(), child))
+            if roles & ~(R_BLOCK | R_H1 | R_TIME | R_ROOT | R_DATE_PROP):
+                self._classify(child, tag, roles, flags)
+            if (roles & R_FIGURE or roles & R_IMAGE_BOX) and not f & (IN_FIGURE | IN_GALLERY):
+                if roles & R_FIGURE or _one_image_with_text(child):
+                    self.figures.append((child, flags, self._pos))  # the figure's context, not itself
+                    f |= IN_FIGURE
+            if roles & R_GALLERY and not f & IN_GALLERY:
+                self.galleries.append(child)
+                f |= IN_GALLERY
+            if roles & (R_CAPTION | R_CREDIT):
+                f |= IN_CAPTION
+            if len(child):
+                self._walk(child, f, roots)
+            if roles & R_ROOT:
+                roots = roots[:-1]
+
+    def _classify(self, el, tag: str, roles: int, flags: int) -> None:
+        """Note ``el`` for the rules its roles name; ``flags`` are its context (the parent's)."""
+        if roles & R_KICKER and not roles & R_GALLERY and not flags & EXCLUDED:
+            self.kickers.append(el)
+        elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (EXCLUDED | IN_FIGURE | IN_GALLERY | IN_CAPTION):
+            self.leads.append(el)
+        if roles & R_AUTHOR and not flags & (IN_FIGURE | IN_GALLERY):
+            self.bylines.append(el)
+        if self.breadcrumb is None and (roles & R_BREADCRUMB or "BreadcrumbList" in (el.get("itemtype") or "")):
+            self.breadcrumb = el
+        if roles & R_COMMENT:
+            self.comments.append(el)
+        if roles & R_DATE:
+            self.datelines.append(el)
+        if roles & R_SOURCE and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION) and len(el) <= 2:
+            self.sources.append(el)
 
 
-def _inside(el, words: frozenset[str]) -> bool:
-    node = el.getparent()
-    while node is not None:
-        if isinstance(node.tag, str) and (node.tag in words or has_words(node, words)):
-            return True
-        node = node.getparent()
-    return False
+def _one_image_with_text(el) -> bool:
+    imgs = list(el.iter("img"))
+    return len(imgs) == 1 and bool(clean_text("".join(el.itertext())))
+
+
+# -- rules ------------------------------------------------------------------------------------------------
+
+def headline(scan: Scan, add) -> None:
+    h1s = [h for h, f in scan.h1s if not f & EXCLUDED] or [h for h, _ in scan.h1s]
+    if not h1s:
+        return
+    h1 = h1s[0]
+    text = element_text(h1)
+    for part in h1:
+        if isinstance(part.tag, str) and has_words(part, KICKER):
+            kicker = element_text(part)
+            add("kicker", kicker)
+            text = clean_text(text.replace(kicker, "", 1))
+    add("headline", text)
+
+
+def kicker_and_lead(scan: Scan, add) -> None:
+    for el in scan.kickers:
+        text = element_text(el)
+        if 0 < len(text) <= 80:
+            add("kicker", text)
+    for el in scan.leads:
+        text = element_text(el)
+        if 30 <= len(text) <= 1500:
+            add("lead", text)
 
 
 def split_names(text: str) -> list[str]:
@@ -128,81 +255,104 @@ def split_names(text: str) -> list[str]:
     return [n for n in (clean_text(x) for x in NAME_SPLIT.split(text)) if n]
 
 
-DATE_WORDS = frozenset("date time timestamp datum zeit published updated dateline".split())
-
-
-def _text_without(el, words: frozenset[str]) -> str:
-    """Text of ``el`` without descendants that carry any of ``words`` (or are ``<time>``)."""
-    drop = [d for d in el.iterdescendants() if isinstance(d.tag, str) and (d.tag == "time" or has_words(d, words))]
-    if not drop:
-        return element_text(el)
-    clone = copy.deepcopy(el)
-    for d in [d for d in clone.iterdescendants() if isinstance(d.tag, str) and (d.tag == "time" or has_words(d, words))]:
-        if d.getparent() is not None:
-            d.drop_tree()
-    return element_text(clone)
-
-
 def is_person_name(name: str) -> bool:
     return 3 <= len(name) <= 60 and not any(ch.isdigit() for ch in name) and bool(PERSON.match(name))
 
 
-def authors(page: Page, root, add) -> None:
+def _text_without(el, words: frozenset[str]) -> str:
+    """Text of ``el`` without descendants that carry any of ``words`` (or are ``<time>``)."""
+    skip = [d for d in el.iterdescendants() if isinstance(d.tag, str) and (d.tag == "time" or has_words(d, words))]
+    if not skip:
+        return element_text(el)
+    skipped = set(skip)
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if child not in skipped:
+                walk(child)
+            parts.append(" ")
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return clean_text("".join(parts))
+
+
+def authors(scan: Scan, add) -> None:
     found: list[str] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if el.get("rel") == "author" or (el.get("itemprop") or "").lower() == "author" or has_words(el, AUTHOR):
-            if el.tag in ("img", "svg", "picture") or _inside(el, frozenset({"figure"}) | GALLERY):
-                continue
-            name_el = next(iter(el.xpath(".//*[@itemprop='name']")), el)
-            for name in split_names(_text_without(name_el, DATE_WORDS)):
-                if len(name) > 60:
-                    continue
-                if name not in found:
-                    found.append(name)
+    for el in scan.bylines:
+        name_el = next(iter(el.xpath(".//*[@itemprop='name']")), el)
+        for name in split_names(_text_without(name_el, DATE_WORDS)):
+            if len(name) <= 60 and name not in found:
+                found.append(name)
     people = [n for n in found if is_person_name(n)]
     add("authors", people)
     add("byline_other", [n for n in found if n not in people])
 
 
-def dates(page: Page, root, add) -> None:
-    for el in page.root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        prop = (el.get("itemprop") or "").lower()
-        if prop in ("datepublished", "datemodified", "datecreated"):
-            value = el.get("content") or el.get("datetime") or element_text(el)
-            add("modified_raw" if prop == "datemodified" else "published_raw", value)
-    for el in root.iter("time"):
+def dates(scan: Scan, add) -> None:
+    for prop, el in scan.date_props:
+        value = el.get("content") or el.get("datetime") or element_text(el)
+        add("modified_raw" if prop == "datemodified" else "published_raw", value)
+    for el in scan.times:
         value = el.get("datetime") or element_text(el)
-        words = class_words(el) | class_words(el.getparent()) if el.getparent() is not None else class_words(el)
-        label = element_text(el.getparent()) if el.getparent() is not None else ""
+        parent = el.getparent()
+        words = class_words(el) | (class_words(parent) if parent is not None else EMPTY)
+        label = element_text(parent) if parent is not None else ""
+        own = element_text(el)
+        at = label.find(own) if own else -1
+        before = label[:at] if at > 0 else ""
         modified = bool(words & {"updated", "modified", "update", "aktualisiert"}) or bool(
-            re.search(r"aktualisiert|update|akt\.?:|stand", label, re.IGNORECASE)
-        ) and label.lower().find("aktualis") < label.find(element_text(el) or "\0")
+            re.search(r"aktualisiert|update|akt\.?:|stand", before, re.IGNORECASE))
         add("modified_raw" if modified else "published_raw", value)
 
 
-def body(page: Page, root, add) -> None:
+def body(scan: Scan, add) -> None:
+    """Paragraphs and crossheads of the main content root, outside navigation, teasers and figures."""
+    root = _content_root(scan)
     paragraphs: list[str] = []
     subheadings: list[str] = []
-    for el in root.iter(*PARAGRAPH_TAGS, *HEADING_TAGS):
-        if _excluded(el.getparent(), root) or has_words(el, NOT_BODY):
+    for el, tag, flags, roots, pos in scan.blocks:
+        if flags & (EXCLUDED | IN_HEADER) or (root is not None and root not in roots):
             continue
-        if el.tag in ("li", "blockquote") and any(
-                d.tag in ("p", "h2", "h3", "h4") for d in el.iterdescendants() if isinstance(d.tag, str)):
+        if tag in ("li", "blockquote") and next(el.iterdescendants("p", "h2", "h3", "h4"), None) is not None:
             continue  # a structured list item or quote: its own paragraphs and headings are counted one by one
+        if tag == "p" and el.getparent() is not None and el.getparent().tag in ("li", "blockquote") \
+                and next(el.getparent().iterdescendants("p", "h2", "h3", "h4"), None) is None:
+            continue
         text = element_text(el)
         if not text:
             continue
-        if el.tag in HEADING_TAGS:
+        if tag in HEADING_TAGS:
             if len(text) <= 200:
                 subheadings.append(text)
             continue
+        if len(text) > 80 and pos < scan.first_paragraph:
+            scan.first_paragraph = pos
         paragraphs.append(text)
     add("body", paragraphs)
     add("subheadings", subheadings)
+
+
+def _content_root(scan: Scan):
+    """The article root with the most paragraph text; None when the page marks none."""
+    if not scan.roots:
+        return None
+    text: dict = {}
+    for el, tag, flags, roots, _ in scan.blocks:
+        if tag == "p" and not flags & (EXCLUDED | IN_HEADER) and roots:
+            n = len("".join(el.itertext()))
+            for r in roots:
+                text[r] = text.get(r, 0) + n
+    if not text:
+        return None
+    best = max(text.values())
+    # The innermost root that still holds nearly all the text of the best one.
+    candidates = [r for r in scan.roots if text.get(r, 0) >= 0.8 * best]
+    return candidates[-1] if candidates else None
 
 
 def _img_url(page: Page, img) -> str | None:
@@ -222,16 +372,18 @@ def _holds_credit(el) -> bool:
 
 def figure_image(page: Page, fig) -> dict | None:
     """An Image dict from a ``<figure>`` (or any element holding one image and its caption)."""
-    img = next(iter(fig.iter("img")), None)
+    img = next(fig.iter("img"), None)
     if img is None:
         return None
     caption, credit = None, None
-    capel = next(iter(fig.iter("figcaption")), None)
+    capel = next(fig.iter("figcaption"), None)
     scope = capel if capel is not None else fig
     for el in scope.iter():
         if el is img or not isinstance(el.tag, str):
             continue
         words = class_words(el)
+        if not words:
+            continue
         if words & CREDIT and credit is None:
             credit = element_text(el)
         elif words & CAPTION and caption is None and el.tag != "figure" and not words & CREDIT:
@@ -248,58 +400,35 @@ def figure_image(page: Page, fig) -> dict | None:
     return {"url": _img_url(page, img), "caption": caption or None, "alt": alt, **credit_parts(credit)}
 
 
-IMAGE_BOX = frozenset("image picture photo media img bild foto".split())
-
-
-def images(page: Page, root, add) -> None:
+def images(scan: Scan, add) -> None:
     """Article images in document order; ``is_lead`` marks one that comes before the first body paragraph."""
-    found, seen_paragraph, boxes = [], False, []
-    for el in root.iter("figure", "p", "div", "span"):
-        if el.tag == "p":
-            if not seen_paragraph and len(element_text(el)) > 80 and not _excluded(el.getparent(), root):
-                seen_paragraph = True
+    found = []
+    first = scan.first_paragraph
+    for fig, flags, pos in scan.figures:
+        if flags & EXCLUDED and not flags & IN_HEADER:
             continue
-        if el.tag != "figure" and not (has_words(el, IMAGE_BOX) and _one_image_with_text(el)):
-            continue
-        if any(b in el.iterancestors() for b in boxes) or _inside(el, GALLERY | {"figure"}) or has_words(el, GALLERY):
-            continue
-        if _excluded(el.getparent(), root) and not _inside(el, frozenset({"header"})):
-            continue
-        boxes.append(el)
-        image = figure_image(page, el)
+        image = figure_image(scan.page, fig)
         if image and image["url"]:
-            image["is_lead"] = not seen_paragraph and not found
+            image["is_lead"] = pos < first and not found
             found.append(image)
     add("figures", found)
 
 
-def _one_image_with_text(el) -> bool:
-    imgs = list(el.iter("img"))
-    return len(imgs) == 1 and len(element_text(el)) > 0
-
-
-COMMENT_COUNT = re.compile(r"(\d{1,6})\s*(?:zu den\s+)?(?:Kommentare|Kommentaren|Kommentar|comments?|Reaktionen)\b",
-                           re.IGNORECASE)
-
-
-def comment_count(page: Page, root, add) -> None:
-    for el in page.body.iter():
-        if isinstance(el.tag, str) and has_words(el, frozenset({"comment", "comments", "kommentare", "count"})):
-            text = element_text(el)
-            m = COMMENT_COUNT.search(text) or (re.fullmatch(r"\d{1,6}", text) and re.match(r"\d+", text))
-            if m:
-                add("comment_count", int(m.group(1) if m.re is COMMENT_COUNT else m.group(0)))
-                return
-
-
-def galleries(page: Page, root, add, *, article_id_of=None) -> None:
-    found = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or not has_words(el, GALLERY) or _inside(el, GALLERY):
+def comment_count(scan: Scan, add) -> None:
+    for el in scan.comments:
+        text = element_text(el)
+        if len(text) > 60:
             continue
-        gallery = parse_gallery(page, el, article_id_of=article_id_of)
-        if gallery:
-            found.append(gallery)
+        if m := COMMENT_COUNT.search(text):
+            add("comment_count", int(m.group(1)))
+            return
+        if text.isdigit() and len(text) <= 6:
+            add("comment_count", int(text))
+            return
+
+
+def galleries(scan: Scan, add, *, article_id_of=None) -> None:
+    found = [g for g in (parse_gallery(scan.page, el, article_id_of=article_id_of) for el in scan.galleries) if g]
     add("galleries", found)
 
 
@@ -307,9 +436,9 @@ def _slides(container) -> list:
     """The slide elements of a gallery: the largest group of siblings that each hold an image."""
     best: list = []
     for parent in container.iter():
-        if not isinstance(parent.tag, str):
+        if not isinstance(parent.tag, str) or len(parent) <= len(best):
             continue
-        group = [c for c in parent if isinstance(c.tag, str) and next(c.iter("img"), None) is not None]
+        group = [c for c in parent if isinstance(c.tag, str) and (c.tag == "img" or next(c.iter("img"), None) is not None)]
         if len(group) > len(best):
             best = group
     return best
@@ -318,12 +447,14 @@ def _slides(container) -> list:
 def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
     entries = []
     for slide in _slides(container):
-        img = next(slide.iter("img"))
+        img = slide if slide.tag == "img" else next(slide.iter("img"))
         caption_html, caption_text, credit = None, None, None
         for el in slide.iter():
             if not isinstance(el.tag, str) or el is img:
                 continue
             words = class_words(el)
+            if not words:
+                continue
             text = element_text(el)
             if words & (CAPTION | CREDIT) and looks_like_escaped_html(text):
                 caption_html = caption_html or text  # the escaped copy is the source HTML itself
@@ -340,74 +471,70 @@ def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
     if not entries:
         return None
     counter_text = " ".join(
-        element_text(el) for el in container.iter() if isinstance(el.tag, str) and len(el) == 0 and el.text
-        and "/" in el.text and len(el.text) < 20
+        t for el in container.iter() if isinstance(el.tag, str) and len(el) == 0 and (t := el.text)
+        and "/" in t and len(t) < 20
     )
+    if not gallery_size(counter_text):  # a counter split across spans: "1", "/", "50"
+        counter_text = " ".join(
+            element_text(el) for el in container.iter() if isinstance(el.tag, str) and 0 < len(el) <= 4
+            and len("".join(el.itertext())) < 20)
     title_el = next((el for el in container.iter("h2", "h3", "h4") if element_text(el)), None)
     size = gallery_size(counter_text) or len(entries)
     return {"title": element_text(title_el) if title_el is not None else None, "size": size, "entries": entries}
 
 
 def _inner_html(el) -> str:
-    from lxml import etree
-
     return (el.text or "") + "".join(etree.tostring(c, encoding="unicode", method="html") for c in el)
 
 
-BREADCRUMB = frozenset({"breadcrumb", "breadcrumbs", "crumbs"})
-
-
-def breadcrumbs(page: Page, root, add) -> None:
+def breadcrumbs(scan: Scan, add) -> None:
     """Breadcrumb trail labels, in order (microdata BreadcrumbList or breadcrumb-named containers)."""
-    for el in page.body.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if has_words(el, BREADCRUMB) or "BreadcrumbList" in (el.get("itemtype") or ""):
-            items = [element_text(a) for a in el.iter("a", "span", "li") if len(a) == 0 and element_text(a)]
-            items = [t for t in items if t not in ("›", "»", ">", "/", "|")]
-            if items:
-                add("breadcrumb", items)
+    el = scan.breadcrumb
+    if el is None:
+        return
+    items = [element_text(a) for a in el.iter("a", "span", "li") if len(a) == 0]
+    items = [t for t in items if t and t not in ("›", "»", ">", "/", "|")]
+    if items:
+        add("breadcrumb", items)
+
+
+def source_line(scan: Scan, add) -> None:
+    """A "Quelle: APA" line under the article (not an image credit)."""
+    blocks = [el for el, tag, flags, _, _ in scan.blocks if tag == "p" and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION)]
+    for el in [*scan.sources, *blocks]:
+        if True:
+            text = "".join(el.itertext())
+            if len(text) < 80 and (m := SOURCE_LINE.match(clean_text(text))):
+                add("source", m.group(1).strip(" ."))
                 return
 
 
-SOURCE_LINE = re.compile(r"^(?:Quelle|Source|Mit Material von|Material)\s*:\s*(.{2,60})$", re.IGNORECASE)
-
-
-def source_line(page: Page, root, add) -> None:
-    """A "Quelle: APA" line under the article (not an image credit)."""
-    for el in root.iter("p", "div", "span", "small", "footer"):
-        if len(el) > 2 or _inside(el, frozenset({"figure", "figcaption"}) | GALLERY):
+def text_dates(scan: Scan, add) -> None:
+    """Visible date lines in bylines and date elements (``27.06.2025, 20:04``, ``Akt: ...``)."""
+    seen = set()
+    for el in [*scan.bylines, *scan.datelines, *(p for p in (t.getparent() for t in scan.times) if p is not None)]:
+        if el in seen:
             continue
-        if m := SOURCE_LINE.match(element_text(el)):
-            add("source", m.group(1).strip(" ."))
-            return
-
-
-def text_dates(page: Page, root, add) -> None:
-    """Visible date lines near the top of the article (``27.06.2025, 20:04``, ``Akt: ...``)."""
-    for el in root.iter():
-        if not isinstance(el.tag, str) or len(el) > 3 or el.tag in ("script", "style", "p"):
-            continue
+        seen.add(el)
         text = element_text(el)
-        if not text or len(text) > 120:
-            continue
-        for kind, raw, _ in find_dates(text):
-            add("modified_raw" if kind == "modified" else "published_raw", raw)
+        if text and len(text) <= 160:
+            for kind, raw, _ in find_dates(text):
+                add("modified_raw" if kind == "modified" else "published_raw", raw)
 
 
-def extract(page: Page, cands: Candidates, *, article_id_of=None):
-    """Run every generic DOM rule; returns the article root for later layers."""
-    root = article_root(page)
+def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
+    """Run every generic DOM rule; returns the scan for later layers."""
+    scan = Scan(page)
     add = cands.adder("html")
-    headline(page, root, add)
-    kicker_and_lead(page, root, add)
-    authors(page, root, add)
-    dates(page, root, add)
-    body(page, root, add)
-    images(page, root, add)
-    galleries(page, root, add, article_id_of=article_id_of)
-    comment_count(page, root, add)
-    breadcrumbs(page, root, add)
-    source_line(page, root, cands.adder("text"))
-    text_dates(page, root, cands.adder("text"))
-    return root
+    headline(scan, add)
+    kicker_and_lead(scan, add)
+    authors(scan, add)
+    dates(scan, add)
+    body(scan, add)
+    images(scan, add)
+    galleries(scan, add, article_id_of=article_id_of)
+    comment_count(scan, add)
+    breadcrumbs(scan, add)
+    source_line(scan, cands.adder("text"))
+    text_dates(scan, cands.adder("text"))
+    return scan

@@ -70,10 +70,8 @@ def _walk(node: Any, depth: int = 0) -> Iterator[dict]:
 def jsonld_objects(page: Page) -> list[dict]:
     """Every top-level or ``@graph`` JSON-LD object of the page, in document order."""
     out: list[dict] = []
-    for script in page.root.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
-            continue
-        out.extend(_walk(_load_json(script.text)))
+    for text in page.jsonld_texts:
+        out.extend(_walk(_load_json(text)))
     return out
 
 
