@@ -1,0 +1,1 @@
+"""Benchmarks, run as scripts (`python benchmarks/<name>.py`); importable so tests can reach their helpers."""
