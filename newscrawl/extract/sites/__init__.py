@@ -49,8 +49,9 @@ class Site:
 
 def site_for(url: str) -> Site:
     from .heute import Heute
+    from .zwanzigminuten import ZwanzigMinuten
 
-    for cls in (Heute,):
+    for cls in (Heute, ZwanzigMinuten):
         if cls.handles(url):
             return cls()
     return Site()
