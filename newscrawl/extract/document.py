@@ -7,6 +7,7 @@ comparable when :mod:`newscrawl.extract.merge` weighs them against each other.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import cached_property
@@ -129,6 +130,8 @@ class Page:
         for el in self.root.iter("meta"):
             key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
             value = el.get("content")
+            if value and "&" in value:
+                value = html.unescape(value)  # double-escaped by the CMS
             if key and value is not None and (value := clean_text(value)):
                 out.setdefault(key.strip().lower(), []).append(value)
         return out

@@ -65,21 +65,31 @@ class Candidates:
         self._by_field[field] = [(v, s) for v, s in ((fn(v), s) for v, s in self._by_field.get(field, ()))
                                  if not _empty(v)]
 
-    def choose(self, field: str, priority: Iterable[str] = SOURCES, key=fingerprint) -> tuple[Any, str] | None:
-        """The value most sources agree on; ties go to the source earliest in ``priority``."""
+    def choose(self, field: str, priority: Iterable[str] | dict[str, float] = SOURCES,
+               key=fingerprint) -> tuple[Any, str] | None:
+        """The value with the most support; ties go to the source earliest in ``priority``.
+
+        Support is the number of distinct sources proposing a value or, when ``priority`` is a dict, the sum
+        of those sources' weights — how often each source is right for this field on real pages.
+        """
         found = self._by_field.get(field, ())
         if not found:
             return None
-        order = {src: i for i, src in enumerate(priority)}
-        support: dict[str, set[str]] = defaultdict(set)
-        for value, src in found:
-            support[key(value)].add(src)
-        if "site" in {src for _, src in found}:
+        if any(src == "site" for _, src in found):
             # A site module's rule is written for this exact markup: it wins outright.
             return next((v, s) for v, s in found if s == "site")
+        if isinstance(priority, dict):
+            weights = priority
+            order = {src: -w for src, w in priority.items()}
+        else:
+            order = {src: i for i, src in enumerate(priority)}
+            weights = {src: 1.0 for src in order}
+        support: dict[str, dict[str, float]] = defaultdict(dict)
+        for value, src in found:
+            support[key(value)][src] = weights.get(src, 0.0)
 
-        def rank(entry: tuple[Any, str]) -> tuple[int, int]:
+        def rank(entry: tuple[Any, str]) -> tuple[float, float]:
             value, src = entry
-            return (-len(support[key(value)]), order.get(src, len(order)))
+            return (-sum(support[key(value)].values()), order.get(src, len(order)))
 
         return min(found, key=rank)

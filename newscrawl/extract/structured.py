@@ -7,6 +7,7 @@ objects, ``@type`` as a string or a list — and :func:`jsonld_objects` flattens
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any, Iterator
@@ -100,7 +101,12 @@ def _text(value: Any) -> str:
         value = value.get("name") or value.get("@value") or value.get("text")
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str)), "")
-    return clean_text(value) if isinstance(value, str) else ""
+    return unescape_text(value) if isinstance(value, str) else ""
+
+
+def unescape_text(value: str) -> str:
+    """Structured data is often HTML-escaped twice by the CMS ("&quot;", "&uuml;"): undo it, then clean."""
+    return clean_text(html.unescape(value) if "&" in value else value)
 
 
 def _names(value: Any, index: dict[str, dict]) -> tuple[list[str], list[str]]:

@@ -3,6 +3,7 @@
 - Article URLs are ``/s/<slug>-<id>`` (also without ``www``, with an empty slug or ``/comments``); the
   8- or 9-digit id is the stable key. ``/a/`` (sections) and ``/i/`` (image pages) are not articles.
 - The byline may name a partner ("20 Minuten") instead of a person: that is the ``source``.
+- Headlines are edited after publication while ``og:title`` keeps the old one: the ``<h1>`` wins.
 - The kicker is often the section name; when nothing else names the section, a known section kicker does.
 - "Update um 18.15 Uhr:" inside the text is the modification time on the publication day.
 - Embed labels ("VIDEO: …", "Bildstrecke: …", "Jetzt lesen: …") head embeds and are not body text.
@@ -47,6 +48,9 @@ class Heute(Site):
         return m.group(1) if m else None
 
     def refine(self, page: Page, cands: Candidates) -> None:
+        # heute edits headlines after publication and leaves og:title stale: the visible <h1> is the truth.
+        if h1 := cands.first("headline", ("html",)):
+            cands.add("headline", h1[0], "site")
         self._section_from_kicker(cands)
         self._modified_from_update_note(cands)
         self._drop_embed_labels(cands)
