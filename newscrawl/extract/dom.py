@@ -44,12 +44,21 @@ DATE_WORDS = frozenset("date time timestamp datum zeit published updated datelin
 DATE_PROPS = frozenset({"datepublished", "datemodified", "datecreated"})
 # Containers whose text is not article body.
 NOT_BODY = frozenset(
-    "aside nav navigation footer share sharing social comment comments newsletter ad ads advert "
-    "advertisement banner promo recommendation recommendations related teaser-list breadcrumb breadcrumbs "
-    "cookie consent byline meta tags tag kicker lead caption credit figcaption gallery galerie slideshow "
-    "bildstrecke carousel slider swiper embed outbrain taboola paywall toolbar sidebar widget most popular "
-    "trending author authors subscription login signup modal overlay dialog".split()
+    "aside nav navigation footer comment comments newsletter promo recommendation recommendations related "
+    "teaser-list breadcrumb breadcrumbs cookie consent caption credit figcaption gallery galerie slideshow "
+    "bildstrecke outbrain taboola toolbar most popular trending subscription login signup modal "
+    "overlay dialog poll survey".split()
 )
+# Words that name page furniture but also turn up on wrappers around the whole article (WordPress puts
+# "tag-…" and "category-…" on the post, ad slots wrap text, a "lead" wrapper holds the story): they
+# exclude only a small element.
+WEAK_NOT_BODY = frozenset("share sharing social ad ads advert advertisement banner byline meta tags tag kicker lead "
+                          "carousel slider swiper embed widget author authors sidebar".split())
+# Words of layout wrappers ("sidebar-grid__content", "comments-enabled", "has-sidebar"): with one of them a
+# furniture word only excludes a small element.
+LAYOUT = frozenset("content main body article text story entry post grid layout wrapper wrap container enabled has "
+                   "with page column col row inner".split())
+WEAK_LIMIT = 1000  # characters of text
 HEADER = frozenset({"header", "masthead", "hgroup"})
 NOT_BODY_TAGS = frozenset("aside nav footer form figure figcaption button select textarea label".split())
 LEAD_TAGS = frozenset({"p", "div", "h2", "span", "strong"})
@@ -85,8 +94,8 @@ def has_words(el, words: frozenset[str]) -> bool:
 
 # Roles an element can have, from its tag and its class words (bit flags, so one walk tests them cheaply).
 (R_NOT_BODY, R_HEADER, R_KICKER, R_LEAD, R_AUTHOR, R_CAPTION, R_CREDIT, R_GALLERY, R_IMAGE_BOX, R_BREADCRUMB,
- R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP) = (1 << i for i in range(19))
-WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (HEADER, R_HEADER), (KICKER, R_KICKER), (LEAD, R_LEAD), (AUTHOR, R_AUTHOR),
+ R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK) = (1 << i for i in range(20))
+WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER), (KICKER, R_KICKER), (LEAD, R_LEAD), (AUTHOR, R_AUTHOR),
               (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY), (IMAGE_BOX, R_IMAGE_BOX),
               (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE), (SOURCE, R_SOURCE))
 TAG_ROLES = {
@@ -110,16 +119,23 @@ def _roles(cls: str, eid: str, prop: str) -> int:
         roles |= R_DATE_PROP
     if prop == "author":
         roles |= R_AUTHOR
-    if words & SKIP_WORDS:
+    if words & LAYOUT and roles & R_NOT_BODY:  # "sidebar-grid__content": weak, not strong
+        roles = (roles & ~R_NOT_BODY) | R_WEAK
+    elif words & SKIP_WORDS:
         roles |= R_SKIP
     return roles
 
 
 # Page chrome that never holds article content: the walk does not descend into it.
 SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio"})
-SKIP_WORDS = frozenset("navigation navbar menu sidebar outbrain taboola cookie consent newsletter "
-                       "recommendations modal overlay subscription signup login paywall".split())
+SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
+                       "recommendations modal overlay subscription signup login".split())
 R_SKIP = 1 << 30
+TEXT_BOXES = frozenset({"div", "section", "td", "span"})
+INLINE_PARENTS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "a", "span", "figcaption",
+                            "label", "strong", "em", "b", "i"})
+BLOCKISH = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
+            "blockquote", "figure")
 
 
 class Scan:
@@ -164,12 +180,16 @@ class Scan:
                     continue
             if prop is None:  # marked for rel=author
                 roles |= R_AUTHOR
+            if tag in TEXT_BOXES and (own := child.text) and len(own) >= 40 and own.strip() \
+                    and (tag != "span" or el.tag not in INLINE_PARENTS) \
+                    and next(child.iterdescendants(*BLOCKISH), None) is None:
+                roles |= R_BLOCK  # text written straight into a <div>, as some CMSs do for paragraphs
             if not roles:
                 if len(child):
                     self._walk(child, flags, roots)
                 continue
             f = flags
-            if roles & R_NOT_BODY:
+            if roles & R_NOT_BODY or (roles & R_WEAK and len("".join(child.itertext())) < WEAK_LIMIT):
                 f |= EXCLUDED
             if roles & R_HEADER:
                 f |= IN_HEADER  # headers hold kicker, headline and lead, never body text
@@ -316,7 +336,7 @@ def body(scan: Scan, add) -> None:
     paragraphs: list[str] = []
     subheadings: list[str] = []
     for el, tag, flags, roots, pos in scan.blocks:
-        if flags & (EXCLUDED | IN_HEADER) or (root is not None and root not in roots):
+        if flags & (EXCLUDED | IN_HEADER) or (root is not None and not _within(el, root)):
             continue
         if tag in ("li", "blockquote") and next(el.iterdescendants("p", "h2", "h3", "h4"), None) is not None:
             continue  # a structured list item or quote: its own paragraphs and headings are counted one by one
@@ -337,22 +357,42 @@ def body(scan: Scan, add) -> None:
     add("subheadings", subheadings)
 
 
+def _within(el, root) -> bool:
+    node = el.getparent()
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
+
+
 def _content_root(scan: Scan):
-    """The article root with the most paragraph text; None when the page marks none."""
-    if not scan.roots:
+    """The element that holds the article text: the deepest element that still holds most of the page's
+    long paragraphs (outside navigation, teasers and comments); None when the page has no long paragraph."""
+    long_under: dict = {}
+    total = 0
+    for el, tag, flags, _, _ in scan.blocks:
+        if tag in HEADING_TAGS or flags & (EXCLUDED | IN_HEADER):
+            continue
+        n = len("".join(el.itertext()).strip())
+        if n < 80:
+            continue
+        total += n
+        node = el.getparent()
+        while node is not None:
+            long_under[node] = long_under.get(node, 0) + n
+            node = node.getparent()
+    if not total:
         return None
-    text: dict = {}
-    for el, tag, flags, roots, _ in scan.blocks:
-        if tag == "p" and not flags & (EXCLUDED | IN_HEADER) and roots:
-            n = len("".join(el.itertext()))
-            for r in roots:
-                text[r] = text.get(r, 0) + n
-    if not text:
-        return None
-    best = max(text.values())
-    # The innermost root that still holds nearly all the text of the best one.
-    candidates = [r for r in scan.roots if text.get(r, 0) >= 0.8 * best]
-    return candidates[-1] if candidates else None
+    node = scan.page.body
+    while True:
+        best = max((c for c in node if c in long_under), key=long_under.get, default=None)
+        if best is None or long_under[best] < SHARE_OF_TEXT * total:
+            return node
+        node = best
+
+
+SHARE_OF_TEXT = 0.7
 
 
 def _img_url(page: Page, img) -> str | None:
