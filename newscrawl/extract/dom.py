@@ -372,10 +372,10 @@ def _content_root(scan: Scan):
     long_under: dict = {}
     total = 0
     for el, tag, flags, _, _ in scan.blocks:
-        if tag in HEADING_TAGS or flags & (EXCLUDED | IN_HEADER):
-            continue
+        if tag in HEADING_TAGS or tag == "li" or flags & (EXCLUDED | IN_HEADER):
+            continue  # list items are too often menus to vote
         n = len("".join(el.itertext()).strip())
-        if n < 80:
+        if n < 80 or _link_text(el) > n / 2:
             continue
         total += n
         node = el.getparent()
@@ -393,6 +393,10 @@ def _content_root(scan: Scan):
 
 
 SHARE_OF_TEXT = 0.7
+
+
+def _link_text(el) -> int:
+    return sum(len("".join(a.itertext())) for a in el.iter("a"))
 
 
 def _img_url(page: Page, img) -> str | None:
