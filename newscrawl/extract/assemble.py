@@ -206,6 +206,15 @@ def _images(cands: Candidates, art: Article) -> None:
             lead["credits"] = split_credits(lead["credit_raw"])
         art.lead_image = _image(lead)
         art.field_sources["lead_image"] = source
+    if index := cands.first("image_index"):  # captions and credits that JSON-LD gives for page images
+        for image in [lead, *figures] if lead is not None else figures:
+            if (known := index[0].get(urlsplit(image.get("url") or "").path)) is not None:
+                image["caption"] = image.get("caption") or known.get("caption")
+                if not image.get("credits") and known.get("credit_raw"):
+                    image["credit_raw"] = known["credit_raw"]
+                    image["credits"] = split_credits(known["credit_raw"])
+        if lead is not None:
+            art.lead_image = _image(lead)
     art.images = [_image(f) for f in figures if f is not lead]
     if art.images:
         art.field_sources["images"] = "html"

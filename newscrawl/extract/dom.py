@@ -414,8 +414,16 @@ def _holds_credit(el) -> bool:
     return has_words(el, CREDIT) or any(has_words(d, CREDIT) for d in el.iterdescendants() if isinstance(d.tag, str))
 
 
+CREDIT_TAGS = frozenset({"footer", "small", "cite"})
+
+
 def figure_image(page: Page, fig) -> dict | None:
-    """An Image dict from a ``<figure>`` (or any element holding one image and its caption)."""
+    """An Image dict from a ``<figure>`` (or any element holding one image and its caption).
+
+    Caption and credit come from class names (caption/credit/copyright/source …); else from a credit-tagged
+    element (``<footer>``, ``<small>``, ``<cite>``) or a part of the caption that starts like a credit ("©",
+    "Foto:"); else from a credit glued to the caption text or to the image's alt text.
+    """
     img = next(fig.iter("img"), None)
     if img is None:
         return None
@@ -432,6 +440,8 @@ def figure_image(page: Page, fig) -> dict | None:
             credit = element_text(el)
         elif words & CAPTION and caption is None and el.tag != "figure" and not words & CREDIT:
             caption = _text_without(el, CREDIT) if _holds_credit(el) else element_text(el)
+    if credit is None:
+        credit = _credit_element(fig, img)
     if capel is not None and caption is None:
         text = element_text(capel)
         if credit:
@@ -439,9 +449,29 @@ def figure_image(page: Page, fig) -> dict | None:
         caption, glued = split_glued_credit(text)
         credit = credit or glued
     alt = clean_text(img.get("alt")) or None
-    if caption is None and credit is None:
-        caption = alt if alt else None
+    if caption and not credit:
+        caption, credit = split_glued_credit(caption)
+    if caption is None and credit is None and alt:
+        caption, credit = split_glued_credit(alt)
     return {"url": _img_url(page, img), "caption": caption or None, "alt": alt, **credit_parts(credit)}
+
+
+CREDIT_START = re.compile(r"^\s*(?:©|\(c\)|Fotos?\s*:|Bild(?:er)?\s*:|Photos?\s*:|Credits?\s*:|Quelle\s*:|"
+                          r"Source\s*:|Image\s*:|Picture\s*:|Copyright\b)", re.IGNORECASE)
+
+
+def _credit_element(fig, img) -> str | None:
+    """A credit in its own element: ``<footer>``/``<small>``/``<cite>``, or a leaf starting like a credit."""
+    for el in fig.iter():
+        if el is img or not isinstance(el.tag, str):
+            continue
+        if el.tag in CREDIT_TAGS:
+            text = element_text(el)
+            if 0 < len(text) <= 150:
+                return text
+        elif len(el) == 0 and el.text and CREDIT_START.match(el.text) and len(el.text) <= 150:
+            return clean_text(el.text)
+    return None
 
 
 def images(scan: Scan, add) -> None:

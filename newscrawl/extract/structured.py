@@ -11,6 +11,7 @@ import html
 import json
 import re
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from .document import Page, clean_text
 from .merge import Candidates
@@ -158,9 +159,28 @@ def _keywords(value: Any) -> list[str]:
     return out
 
 
+def _image_objects(node: Any, index: dict[str, dict], out: dict[str, dict], depth: int = 0) -> None:
+    """Every ImageObject with a URL and a caption or credit, anywhere in the JSON-LD, by URL path."""
+    if depth > 6:
+        return
+    if isinstance(node, list):
+        for item in node:
+            _image_objects(item, index, out, depth + 1)
+    elif isinstance(node, dict):
+        if "imageobject" in _types(node) and (image := _image(node, index)) and (
+                image.get("caption") or image.get("credit_raw")):
+            out.setdefault(urlsplit(image["url"]).path, image)
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                _image_objects(value, index, out, depth + 1)
+
+
 def from_jsonld(page: Page, cands: Candidates) -> None:
     objects = jsonld_objects(page)
     index = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
+    images: dict[str, dict] = {}
+    _image_objects(objects, index, images)
+    cands.add("image_index", images, "jsonld")
     articles = [o for o in objects if _types(o) & ARTICLE_TYPES]
     if not articles:
         return
