@@ -94,7 +94,8 @@ def has_words(el, words: frozenset[str]) -> bool:
 
 # Roles an element can have, from its tag and its class words (bit flags, so one walk tests them cheaply).
 (R_NOT_BODY, R_HEADER, R_KICKER, R_LEAD, R_AUTHOR, R_CAPTION, R_CREDIT, R_GALLERY, R_IMAGE_BOX, R_BREADCRUMB,
- R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK) = (1 << i for i in range(20))
+ R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK) = (
+    1 << i for i in range(20))
 WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER), (KICKER, R_KICKER), (LEAD, R_LEAD), (AUTHOR, R_AUTHOR),
               (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY), (IMAGE_BOX, R_IMAGE_BOX),
               (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE), (SOURCE, R_SOURCE))
@@ -424,7 +425,7 @@ def figure_image(page: Page, fig) -> dict | None:
     element (``<footer>``, ``<small>``, ``<cite>``) or a part of the caption that starts like a credit ("©",
     "Foto:"); else from a credit glued to the caption text or to the image's alt text.
     """
-    img = next(fig.iter("img"), None)
+    img = fig if fig.tag == "img" else next(fig.iter("img"), None)
     if img is None:
         return None
     caption, credit = None, None
@@ -451,8 +452,9 @@ def figure_image(page: Page, fig) -> dict | None:
     alt = clean_text(img.get("alt")) or None
     if caption and not credit:
         caption, credit = split_glued_credit(caption)
-    if caption is None and credit is None and alt:
-        caption, credit = split_glued_credit(alt)
+    if not caption and alt and len(alt.split()) >= 3:  # no visible caption: the alt text describes the image
+        caption, glued = split_glued_credit(alt)
+        credit = credit or glued
     return {"url": _img_url(page, img), "caption": caption or None, "alt": alt, **credit_parts(credit)}
 
 
@@ -478,9 +480,8 @@ def images(scan: Scan, add) -> None:
     """Article images in document order; ``is_lead`` marks one that comes before the first body paragraph."""
     found = []
     first = scan.first_paragraph
-    for fig, flags, pos in scan.figures:
-        if flags & EXCLUDED and not flags & IN_HEADER:
-            continue
+    boxes = [(fig, flags, pos) for fig, flags, pos in scan.figures if not flags & EXCLUDED or flags & IN_HEADER]
+    for fig, flags, pos in boxes:
         image = figure_image(scan.page, fig)
         if image and image["url"]:
             image["is_lead"] = pos < first and not found
