@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from ..items import Article, Gallery, GalleryEntry, Image
 from .dates import parse_date, to_iso
 from .document import Page, clean_text
+from .dom import split_names
 from .merge import Candidates, fingerprint
 from .sites import Site
 
@@ -124,7 +125,8 @@ def _language(value: str) -> str | None:
 def _people(cands: Candidates, site: Site, art: Article) -> None:
     """Authors are persons; a partner or agency in the byline becomes the ``source``."""
     chosen = cands.choose("authors", WEIGHTS["authors"])
-    names = list(chosen[0]) if chosen else []
+    # Structured data often packs several people into one string: "A and B", "A und B, dpa".
+    names = [n for value in (chosen[0] if chosen else []) for n in split_names(value)]
     byline_other = [n for v, _ in cands.all("byline_other") for n in v]
     orgs = [n for v, _ in cands.all("source_orgs") for n in v]
     source = None

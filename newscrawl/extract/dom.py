@@ -305,13 +305,22 @@ def _text_without(el, words: frozenset[str]) -> str:
 def authors(scan: Scan, add) -> None:
     found: list[str] = []
     for el in scan.bylines:
-        name_el = next(iter(el.xpath(".//*[@itemprop='name']")), el)
-        for name in split_names(_text_without(name_el, DATE_WORDS)):
-            if len(name) <= 60 and name not in found:
-                found.append(name)
+        name_els = el.xpath(".//*[@itemprop='name']") or _name_leaves(el) or [el]
+        for name_el in name_els:
+            for name in split_names(_text_without(name_el, DATE_WORDS)):
+                if len(name) <= 60 and name not in found:
+                    found.append(name)
     people = [n for n in found if is_person_name(n)]
     add("authors", people)
     add("byline_other", [n for n in found if n not in people])
+
+
+def _name_leaves(el) -> list:
+    """Names set one per element without separators ("<span>A B</span><span>C D</span>")."""
+    leaves = [d for d in el.iter() if isinstance(d.tag, str) and len(d) == 0 and d.text and d.text.strip()]
+    if len(leaves) >= 2 and all(is_person_name(clean_text(d.text)) for d in leaves):
+        return leaves
+    return []
 
 
 def dates(scan: Scan, add) -> None:
