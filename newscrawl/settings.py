@@ -51,8 +51,9 @@ HTTPCACHE_ENABLED = env_flag("NEWSCRAWL_HTTPCACHE", False)
 HTTPCACHE_EXPIRATION_SECS = int(env_float("NEWSCRAWL_HTTPCACHE_EXPIRATION_SECS", 3600))
 HTTPCACHE_DIR = "httpcache"
 
-# heute.at's address; tests and the demo point it at the offline mirror.
+# The sites' addresses; tests and the demo point them at offline mirrors.
 HEUTE_BASE_URL = os.environ.get("HEUTE_BASE_URL", "https://www.heute.at")
+ZWANZIGMINUTEN_BASE_URL = os.environ.get("ZWANZIGMINUTEN_BASE_URL", "https://www.20min.ch")
 
 # Output: one JSONL file per run, output/<spider>/<timestamp>.jsonl (``-o``/``-O`` on the command line replace it).
 NEWSCRAWL_OUTPUT_DIR = os.environ.get("NEWSCRAWL_OUTPUT_DIR", "output")

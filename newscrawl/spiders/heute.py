@@ -13,24 +13,20 @@ setting) they are rewritten onto that host, so the offline mirror is crawled exa
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.spiders import SitemapSpider
 
-from ..extract.dates import VIENNA, parse_date
 from ..extract.sites.heute import Heute
-from ..urls import strip_tracking
-from .base import ArticleSpider
+from .article import SitemapArticleSpider
 
 SITEMAP_CHILD = re.compile(r"/sitemap/sitemap_(\d+)\.xml")
 SECTION_PATH = re.compile(r"^/a/[^/]+/?$")
 HEUTE_HOSTS = ("heute.at", "www.heute.at")
 
 
-class HeuteSpider(ArticleSpider, SitemapSpider):
+class HeuteSpider(SitemapArticleSpider):
     name = "heute"
     site = Heute()
     sitemap_rules = [(r"/s/[^/?#]*-\d{8,9}(?:/comments)?/?(?:[?#]|$)", "parse_article")]
@@ -38,47 +34,23 @@ class HeuteSpider(ArticleSpider, SitemapSpider):
 
     def __init__(self, url: str | None = None, since: str | None = None, base_url: str | None = None,
                  discover: str = "sitemap", max_sections: str | int = 20, **kwargs: Any):
-        super().__init__(**kwargs)
+        super().__init__(since=since, **kwargs)
         self.start_url = url
         self.base_url_arg = base_url
-        self.since = self._parse_since(since)
         if discover not in ("sitemap", "sections"):
             raise ValueError(f"discover must be 'sitemap' or 'sections', got {discover!r}")
         self.discover = discover
         self.max_sections = int(max_sections)
         self._sections_seen: set[str] = set()
 
-    @staticmethod
-    def _parse_since(since: str | None) -> datetime | None:
-        if not since:
-            return None
-        try:
-            return datetime.combine(date.fromisoformat(since), time(), VIENNA)
-        except ValueError:
-            raise ValueError(f"since must be a date like 2025-01-31, got {since!r}") from None
-
     @property
     def base_url(self) -> str:
         base = self.base_url_arg or self.settings.get("HEUTE_BASE_URL") or "https://www.heute.at"
         return base.rstrip("/")
 
-    def _setup(self) -> None:
+    async def start(self):
         host = urlsplit(self.base_url).hostname or "www.heute.at"
         self.allowed_domains = sorted({host, *HEUTE_HOSTS})
-
-    def rebase(self, url: str) -> str:
-        """Put a heute.at URL onto the configured base host (identity for the real site), without
-        tracking parameters or fragment: they never change the page, and robots.txt forbids some."""
-        parts = urlsplit(strip_tracking(url))
-        if (parts.hostname or "") not in HEUTE_HOSTS:
-            return url
-        base = urlsplit(self.base_url)
-        if base.hostname in HEUTE_HOSTS:
-            return urlunsplit(parts._replace(fragment=""))
-        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
-
-    async def start(self):
-        self._setup()
         if self.start_url:
             if not self.site.is_article_url(self.start_url):
                 raise ValueError(f"not a heute.at article URL (/s/<slug>-<id>): {self.start_url}")
@@ -96,16 +68,10 @@ class HeuteSpider(ArticleSpider, SitemapSpider):
         if children:  # rolling sitemaps: highest number (newest) first
             entries = sorted(children, key=lambda e: -int(SITEMAP_CHILD.search(e["loc"]).group(1))) + [
                 e for e in entries if e not in children]
-        for entry in entries:
-            if self.since and (lastmod := parse_date(entry.get("lastmod"))) and lastmod < self.since:
-                self.crawler.stats.inc_value("newscrawl/sitemap/skipped_since")
-                continue
-            entry["loc"] = self.rebase(entry.get("loc") or "")
-            yield entry
+        return super().sitemap_filter(entries)
 
     def _parse_sitemap(self, response):
         requests = list(super()._parse_sitemap(response))
-        self.crawler.stats.inc_value("newscrawl/sitemap/fetched")
         if response.meta.get("sitemap_index") and not requests:
             self.logger.warning("Sitemap index %s gave no sitemaps; falling back to section pages", response.url)
             requests = [self._home_request()]
@@ -122,13 +88,14 @@ class HeuteSpider(ArticleSpider, SitemapSpider):
 
     def parse_section(self, response):
         self.crawler.stats.inc_value("newscrawl/sections/fetched")
+        hosts = (*HEUTE_HOSTS, urlsplit(self.base_url).hostname)
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            path = urlsplit(url).path
-            if (urlsplit(url).hostname or "") not in (*HEUTE_HOSTS, urlsplit(self.base_url).hostname):
+            if (urlsplit(url).hostname or "") not in hosts:
                 continue
             if self.site.is_article_url(url):
                 yield scrapy.Request(self.rebase(url), callback=self.parse_article)
-            elif SECTION_PATH.match(path) and url not in self._sections_seen and len(self._sections_seen) < self.max_sections:
+            elif SECTION_PATH.match(urlsplit(url).path) and url not in self._sections_seen \
+                    and len(self._sections_seen) < self.max_sections:
                 self._sections_seen.add(url)
                 yield scrapy.Request(self.rebase(url), callback=self.parse_section)

@@ -5,13 +5,12 @@
     scrapy crawl zwanzigminuten -a url=https://www.20min.ch/story/<slug>-<id>   # one article
     scrapy crawl zwanzigminuten -a base_url=http://127.0.0.1:8765               # the same paths on a mirror
 
-With ``base_url`` (or the ``ZWANZIGMINUTEN_BASE_URL`` setting or environment variable) 20min.ch URLs are
+With ``base_url`` (or the ``ZWANZIGMINUTEN_BASE_URL`` setting, read from the environment) 20min.ch URLs are
 rewritten onto that host. Articles are ``/story/<slug>-<id>``; other sitemap entries are not fetched.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import scrapy
@@ -36,8 +35,7 @@ class ZwanzigMinutenSpider(SitemapArticleSpider):
 
     @property
     def base_url(self) -> str:
-        base = (self.base_url_arg or self.settings.get("ZWANZIGMINUTEN_BASE_URL")
-                or os.environ.get("ZWANZIGMINUTEN_BASE_URL") or "https://www.20min.ch")
+        base = self.base_url_arg or self.settings.get("ZWANZIGMINUTEN_BASE_URL") or "https://www.20min.ch"
         return base.rstrip("/")
 
     async def start(self):
