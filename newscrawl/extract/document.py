@@ -16,9 +16,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-WS = re.compile(r"\s+")
 # Characters that never belong in extracted text: zero-width marks, soft hyphen, BOM, C0 controls.
-INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE_TABLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x7F, *range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 # Elements removed after parsing: they never hold text a reader sees.
 INVISIBLE_TAGS = ("script", "style", "template", "svg", "noscript", "iframe", "object", "embed", "canvas")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
@@ -28,8 +28,9 @@ def clean_text(value: str | None) -> str:
     """NFC-normalise, drop invisible characters and collapse whitespace."""
     if not value:
         return ""
-    value = INVISIBLE.sub("", unicodedata.normalize("NFC", value))
-    return WS.sub(" ", value).strip()
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    return " ".join(value.translate(_INVISIBLE_TABLE).split())
 
 
 def decode_html(html: str | bytes, content_type: str | None = None) -> str:

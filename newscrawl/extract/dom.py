@@ -76,7 +76,7 @@ SOURCE_LINE = re.compile(r"^(?:Quelle|Source|Mit Material von|Material)\s*:\s*(.
 EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION = 1, 2, 4, 8, 16
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _words(attr: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _SPLIT.split(_HUMP.sub(" ", attr)) if w)
 
@@ -106,7 +106,7 @@ TAG_ROLES = {
 }
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
 def _roles(cls: str, eid: str, prop: str) -> int:
     words = _words(f"{cls} {eid} {prop}")
     roles = 0

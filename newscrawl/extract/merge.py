@@ -73,8 +73,8 @@ class Candidates:
         of those sources' weights — how often each source is right for this field on real pages.
         """
         found = self._by_field.get(field, ())
-        if not found:
-            return None
+        if len(found) <= 1:
+            return found[0] if found else None
         if any(src == "site" for _, src in found):
             # A site module's rule is written for this exact markup: it wins outright.
             return next((v, s) for v, s in found if s == "site")
