@@ -26,6 +26,7 @@ WEIGHTS = {
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»/]{1,2}\s+|\s*[|ㅣ｜]\s*")
 BULLET = re.compile(r"^[➤•▶►▸‣◦■□●○–—-]\s*")
 SAME_INSTANT = timedelta(seconds=60)
+HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{2}|\d{1,2}h\d{2}|\b(?:Uhr|vor|ago|gestern|heute)\b", re.IGNORECASE)
 HOME_CRUMBS = frozenset({"home", "startseite", "start", "news", "nachrichten", "homepage", "übersicht"})
 # Site-wide share images (logos, fallbacks) that structured data offers when an article has no image.
 PLACEHOLDER_IMAGE = re.compile(r"(?:fallback|placeholder|default|logo|dummy|no-?image)[^/]*$", re.IGNORECASE)
@@ -159,12 +160,17 @@ def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> No
         if not found:
             continue
         weights = WEIGHTS["published"]
+        # A bare date ("2025-11-03") says nothing about the hour: it supports exact times on its day but
+        # never outvotes them.
+        exact = [f for f in found if HAS_TIME.search(f[0])] or found
 
         def rank(entry):
-            support = {s for _, d, s in found if abs(d - entry[1]) <= SAME_INSTANT}
-            return (-sum(weights.get(s, 1.0) for s in support), -weights.get(entry[2], 1.0))
+            support = {s for raw, d, s in found if abs(d - entry[1]) <= SAME_INSTANT and HAS_TIME.search(raw)}
+            day = {s for raw, d, s in found if not HAS_TIME.search(raw) and d.date() == entry[1].date()}
+            return (-sum(weights.get(s, 1.0) for s in support) - 0.5 * sum(weights.get(s, 1.0) for s in day),
+                    -weights.get(entry[2], 1.0))
 
-        raw, dt, source = min(found, key=rank)
+        raw, dt, source = min(exact, key=rank)
         setattr(art, field, to_iso(dt.astimezone(tz) if tz else dt))
         setattr(art, f"{field}_raw", raw)
         art.field_sources[field] = art.field_sources[f"{field}_raw"] = public_source(source)

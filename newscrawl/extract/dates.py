@@ -37,9 +37,8 @@ into dates.
 Times without an offset are wall-clock times in ``default_tz``
 (Europe/Vienna), converted with :mod:`zoneinfo` so that summer and winter time
 get the right offset; times with an offset (``Z``, ``+02:00``, ``GMT``) keep
-their instant.  Every result is expressed in ``default_tz``, so the same
-instant from JSON-LD (UTC) and from the byline (local) gives the same
-string.  A wall time that does not exist (the hour skipped when clocks go
+it, as the page states it (a site module may express all its dates in one zone,
+see ``Site.TIMEZONE``).  A wall time that does not exist (the hour skipped when clocks go
 forward, e.g. ``30.03.2025, 02:30``) is read with the offset before the change
 and normalised to the real instant (03:30+02:00); an ambiguous wall time (the
 repeated hour in October) takes its first occurrence (fold=0).
@@ -257,9 +256,8 @@ def parse_date(
 
     ``now`` (aware; a naive one is taken as UTC; default: the current time)
     is the reference for relative forms and for the "not in the future" check.
-    Wall-clock times without an offset are read in ``default_tz``, and every
-    result is expressed in ``default_tz`` (a string with its own offset keeps
-    its instant: ``2025-06-27T18:04:00Z`` -> ``2025-06-27T20:04:00+02:00``).
+    Wall-clock times without an offset are read in ``default_tz``; a string
+    with its own offset keeps it (``2025-06-27T18:04:00Z`` stays ``+00:00``).
     """
     if not isinstance(value, str):
         return None
@@ -280,9 +278,9 @@ def parse_date(
         result = None
     if result is None or not _plausible(result, now):
         return None
-    # One representation for every source: "2025-06-27T18:04:00Z" in JSON-LD
-    # and "27.06.2025, 20:04" in the byline both become 20:04+02:00.
-    return result.astimezone(default_tz)
+    # A string with its own offset keeps it: pages state local time, and a site module that wants one
+    # zone for all its dates converts (newscrawl.extract.sites.Site.TIMEZONE).
+    return result
 
 
 def to_iso(dt: datetime | None) -> str | None:
