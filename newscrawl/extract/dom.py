@@ -200,7 +200,7 @@ class Scan:
             if roles & R_BLOCK:
                 self.blocks.append((child, tag, f, roots, self._pos))
             elif roles & R_H1:
-                self.h1s.append((child, f))
+                self.h1s.append((child, f, self._pos))
             elif roles & R_TIME:
                 self.times.append(child)
             if roles & R_DATE_PROP:
@@ -226,7 +226,7 @@ class Scan:
         if roles & R_KICKER and not roles & R_GALLERY and not flags & EXCLUDED:
             self.kickers.append(el)
         elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (EXCLUDED | IN_FIGURE | IN_GALLERY | IN_CAPTION):
-            self.leads.append(el)
+            self.leads.append((el, self._pos))
         if roles & R_AUTHOR and not flags & (IN_FIGURE | IN_GALLERY):
             self.bylines.append(el)
         if self.breadcrumb is None and (roles & R_BREADCRUMB or "BreadcrumbList" in (el.get("itemtype") or "")):
@@ -247,7 +247,7 @@ def _one_image_with_text(el) -> bool:
 # -- rules ------------------------------------------------------------------------------------------------
 
 def headline(scan: Scan, add) -> None:
-    h1s = [h for h, f in scan.h1s if not f & EXCLUDED] or [h for h, _ in scan.h1s]
+    h1s = [h for h, f, _ in scan.h1s if not f & EXCLUDED] or [h for h, _, _ in scan.h1s]
     if not h1s:
         return
     h1 = h1s[0]
@@ -265,10 +265,15 @@ def kicker_and_lead(scan: Scan, add) -> None:
         text = element_text(el)
         if 0 < len(text) <= 80:
             add("kicker", text)
-    for el in scan.leads:
-        text = element_text(el)
-        if 30 <= len(text) <= 1500:
-            add("lead", text)
+    # A standfirst sits between the headline and the first body paragraph; lead-named elements elsewhere are
+    # mostly teasers of other articles.
+    start = next((pos for _, flags, pos in scan.h1s if not flags & EXCLUDED), 0)
+    for el, pos in scan.leads:
+        if start <= pos <= scan.first_paragraph:
+            text = element_text(el)
+            if 30 <= len(text) <= 1500:
+                add("lead", text)
+                break
 
 
 def split_names(text: str) -> list[str]:
@@ -611,10 +616,10 @@ def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
     scan = Scan(page)
     add = cands.adder("html")
     headline(scan, add)
+    body(scan, add)  # before the lead: a lead sits between the headline and the first paragraph
     kicker_and_lead(scan, add)
     authors(scan, add)
     dates(scan, add)
-    body(scan, add)
     images(scan, add)
     galleries(scan, add, article_id_of=article_id_of)
     comment_count(scan, add)
