@@ -81,6 +81,19 @@ def classes(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
+def _remove_keeping_tail(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
 USED_LINK_RELS = frozenset({"canonical", "amphtml", "author"})
 
 
@@ -91,12 +104,13 @@ class Page:
         self.url = url
         self.html = decode_html(html)
         self.root = self._parse(self.html)
-        # Structured data lives in scripts; keep it, then drop every element that holds no visible text.
-        self.jsonld_texts = [
-            el.text for el in self.root.iter("script")
-            if el.text and (el.get("type") or "").strip().lower() == "application/ld+json"
-        ]
-        etree.strip_elements(self.root, *INVISIBLE_TAGS, with_tail=False)
+        # Structured data lives in scripts: keep it, and drop every element that holds no visible text
+        # (in one pass; the text after a dropped element stays where it was).
+        self.jsonld_texts: list[str] = []
+        for el in list(self.root.iter(*INVISIBLE_TAGS)):
+            if el.tag == "script" and el.text and (el.get("type") or "").strip().lower() == "application/ld+json":
+                self.jsonld_texts.append(el.text)
+            _remove_keeping_tail(el)
 
     @staticmethod
     def _parse(html: str):
