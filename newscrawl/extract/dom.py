@@ -73,7 +73,10 @@ COMMENT_COUNT = re.compile(r"(\d{1,6})\s*(?:zu den\s+)?(?:Kommentare|Kommentaren
 SOURCE_LINE = re.compile(r"^(?:Quelle|Source|Mit Material von|Material)\s*:\s*(.{2,60})$", re.IGNORECASE)
 
 # Flags an element inherits from its ancestors.
-EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION = 1, 2, 4, 8, 16
+# EXCLUDED: page chrome (navigation, teasers, comments); MINOR: a small element named like furniture (an ad
+# slot, a widget, an embed) — not body text, but an image in it can still belong to the article.
+EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION, MINOR = 1, 2, 4, 8, 16, 32
+NOT_TEXT = EXCLUDED | MINOR
 
 
 @lru_cache(maxsize=65536)
@@ -190,8 +193,10 @@ class Scan:
                     self._walk(child, flags, roots)
                 continue
             f = flags
-            if roles & R_NOT_BODY or (roles & R_WEAK and len("".join(child.itertext())) < WEAK_LIMIT):
+            if roles & R_NOT_BODY:
                 f |= EXCLUDED
+            elif roles & R_WEAK and len("".join(child.itertext())) < WEAK_LIMIT:
+                f |= MINOR
             if roles & R_HEADER:
                 f |= IN_HEADER  # headers hold kicker, headline and lead, never body text
             if roles & R_ROOT:
@@ -223,9 +228,9 @@ class Scan:
 
     def _classify(self, el, tag: str, roles: int, flags: int) -> None:
         """Note ``el`` for the rules its roles name; ``flags`` are its context (the parent's)."""
-        if roles & R_KICKER and not roles & R_GALLERY and not flags & EXCLUDED:
+        if roles & R_KICKER and not roles & R_GALLERY and not flags & NOT_TEXT:
             self.kickers.append(el)
-        elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (EXCLUDED | IN_FIGURE | IN_GALLERY | IN_CAPTION):
+        elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (NOT_TEXT | IN_FIGURE | IN_GALLERY | IN_CAPTION):
             self.leads.append((el, self._pos))
         if roles & R_AUTHOR and not flags & (IN_FIGURE | IN_GALLERY):
             self.bylines.append(el)
@@ -351,7 +356,7 @@ def body(scan: Scan, add) -> None:
     paragraphs: list[str] = []
     subheadings: list[str] = []
     for el, tag, flags, roots, pos in scan.blocks:
-        if flags & (EXCLUDED | IN_HEADER) or (root is not None and not _within(el, root)):
+        if flags & (NOT_TEXT | IN_HEADER) or (root is not None and not _within(el, root)):
             continue
         if tag in ("li", "blockquote") and next(el.iterdescendants("p", "h2", "h3", "h4"), None) is not None:
             continue  # a structured list item or quote: its own paragraphs and headings are counted one by one
@@ -387,7 +392,7 @@ def _content_root(scan: Scan):
     long_under: dict = {}
     total = 0
     for el, tag, flags, _, _ in scan.blocks:
-        if tag in HEADING_TAGS or tag == "li" or flags & (EXCLUDED | IN_HEADER):
+        if tag in HEADING_TAGS or tag == "li" or flags & (NOT_TEXT | IN_HEADER):
             continue  # list items are too often menus to vote
         n = len("".join(el.itertext()).strip())
         if n < 80 or _link_text(el) > n / 2:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -18,10 +20,23 @@ from typing import Any, Callable
 from ..records import record_key
 
 HISTORY_LENGTH = 10
+logger = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or opened; the message is one line and safe to log."""
+
+
+class StoreWriteError(RuntimeError):
+    """Some operations of a batch failed for good; ``failed`` counts them, ``records`` and ``touches`` are
+    what was not written (everything else of the batch was)."""
+
+    def __init__(self, message: str, failed: int, records: list | None = None,
+                 touches: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.failed = failed
+        self.records = records or []
+        self.touches = touches or []
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class Record:
     seen_at: str
     doc: dict[str, Any]
     gallery_entries: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    item: dict[str, Any] | None = field(default=None, repr=False)  # the item it came from (for the spool)
 
 
 def gallery_entry_key(site: str | None, entry: dict[str, Any]) -> str:
@@ -68,7 +84,7 @@ def build_record(item: dict[str, Any], seen_at: str) -> Record:
     doc["galleries"] = galleries
     doc["key"] = key
     return Record(key=key, content_hash=item["content_hash"], revision=item["revision"], seen_at=seen_at,
-                  doc=doc, gallery_entries=entries)
+                  doc=doc, gallery_entries=entries, item=item)
 
 
 @dataclass
@@ -119,58 +135,191 @@ class Store:
         return self.name
 
 
-class StoreClient:
-    """Buffers writes and runs every store call on one worker thread, off the reactor."""
+class _Unknown:
+    """What :meth:`StoreClient.lookup` answers when the store cannot be asked."""
 
-    def __init__(self, store: Store, buffer_size: int = 500):
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass
+class FlushResult:
+    written: int = 0
+    spooled: int = 0  # items
+    spooled_touches: int = 0
+    failed: bool = False  # a write failed (its records were spooled)
+
+
+class StoreClient:
+    """Buffers writes and runs every store call on one worker thread, off the reactor.
+
+    With a :class:`~newscrawl.store.spool.Spool` the client never loses a write: a store that cannot be
+    opened, a batch the store fails or rejects, and items whose dedup could not ask the store
+    (:meth:`add_unknown`) go to the spool instead, one append and fsync per flush. While the store is
+    failing, lookups answer :data:`UNKNOWN` at once instead of waiting for timeouts; after
+    ``retry_interval`` seconds one lookup probes again, and every flush tries its batch again (with the
+    store's own bounded retries) before spooling it.
+    """
+
+    def __init__(self, store: Store, buffer_size: int = 500, spool=None, retry_interval: float = 5.0):
         self.store = store
         self.buffer_size = buffer_size
+        self.spool = spool
+        self.retry_interval = retry_interval
         self.records: list[Record] = []
         self.touches: list[tuple[str, str]] = []
+        self.unknown: list[Record] = []  # to the spool at the next flush
+        self.opened = False
+        self.unavailable: str | None = None  # why the store could not be opened
+        self.last_error: str | None = None
+        self._down_until = 0.0  # monotonic time before which the store is not asked
         self._executor: ThreadPoolExecutor | None = None
         self._users = 0
+        self._lock: asyncio.Lock | None = None
 
     async def _run(self, fn: Callable, *args):
         return await asyncio.wrap_future(self._executor.submit(fn, *args))
 
     async def acquire(self) -> None:
-        """Open the store for one more user (pipeline); the first caller opens it."""
-        if self._users == 0:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"newscrawl-{self.store.name}")
-            try:
-                await self._run(self.store.open)
-            except BaseException:
-                self._executor.shutdown(wait=False)
-                self._executor = None
-                raise
-        self._users += 1
+        """Open the store for one more user (pipeline); the first caller opens it, the others wait for that.
 
-    async def release(self) -> None:
+        Without a spool an unreachable store raises :class:`StoreUnavailable`; with one the client stays
+        usable, :attr:`unavailable` says why, and everything written goes to the spool.
+        """
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._users == 0:
+                self._executor = ThreadPoolExecutor(max_workers=1,
+                                                    thread_name_prefix=f"newscrawl-{self.store.name}")
+                try:
+                    await self._run(self.store.open)
+                except StoreUnavailable as exc:
+                    if self.spool is None:
+                        self._shutdown()
+                        raise
+                    self.unavailable = self.last_error = str(exc)
+                except BaseException:
+                    self._shutdown()
+                    raise
+                else:
+                    self.opened = True
+            self._users += 1
+
+    def _shutdown(self) -> None:
+        self._executor.shutdown(wait=False)
+        self._executor = None
+
+    async def release(self) -> FlushResult:
         self._users -= 1
+        result = FlushResult()
         if self._users == 0 and self._executor is not None:
             try:
-                await self.flush()
+                result = await self.flush()
             finally:
-                await self._run(self.store.close)
+                if self.opened:
+                    await self._run(self.store.close)
+                    self.opened = False
                 self._executor.shutdown(wait=True)
                 self._executor = None
+        return result
 
-    async def lookup(self, key: str) -> StoredState | None:
-        return await self._run(self.store.lookup, key)
+    # Health, as seen from the worker thread.
+
+    def _usable(self) -> bool:
+        return self.opened and time.monotonic() >= self._down_until
+
+    def _failed(self, exc: BaseException) -> None:
+        self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+        self._down_until = time.monotonic() + self.retry_interval
+
+    @property
+    def down(self) -> bool:
+        return not self.opened or time.monotonic() < self._down_until
+
+    def _lookup(self, key: str):
+        if self.spool is None:
+            return self.store.lookup(key)
+        if not self._usable():
+            return UNKNOWN
+        try:
+            return self.store.lookup(key)
+        except Exception as exc:  # noqa: BLE001 — any store failure: the answer is unknown
+            self._failed(exc)
+            logger.error("Store lookup failed (%s): %s; dedup treats items as unknown for %.0f s",
+                         self.store.describe(), self.last_error, self.retry_interval)
+            return UNKNOWN
+
+    async def lookup(self, key: str):
+        """The stored state, None when the store has no such article, or :data:`UNKNOWN` (store failing)."""
+        if self.spool is not None and not self.opened:
+            return UNKNOWN
+        return await self._run(self._lookup, key)
+
+    # Writes.
 
     def pending(self) -> int:
-        return len(self.records) + len(self.touches)
+        return len(self.records) + len(self.touches) + len(self.unknown)
 
-    async def add(self, record: Record) -> int:
+    async def _maybe_flush(self):
+        return await self.flush() if self.pending() >= self.buffer_size else FlushResult()
+
+    async def add(self, record: Record) -> FlushResult:
         self.records.append(record)
-        return await self.flush() if self.pending() >= self.buffer_size else 0
+        return await self._maybe_flush()
 
-    async def touch(self, key: str, seen_at: str) -> int:
+    async def add_unknown(self, record: Record) -> FlushResult:
+        """An item dedup could not classify: it goes to the spool; the replay's dedup decides later."""
+        if self.spool is None:
+            raise StoreUnavailable("the store cannot be asked and there is no spool")
+        self.unknown.append(record)
+        return await self._maybe_flush()
+
+    async def touch(self, key: str, seen_at: str) -> FlushResult:
         self.touches.append((key, seen_at))
-        return await self.flush() if self.pending() >= self.buffer_size else 0
+        return await self._maybe_flush()
 
-    async def flush(self) -> int:
+    async def flush(self) -> FlushResult:
         if not self.pending():
-            return 0
-        records, touches, self.records, self.touches = self.records, self.touches, [], []
-        return await self._run(self.store.write, records, touches)
+            return FlushResult()
+        records, touches, unknown = self.records, self.touches, self.unknown
+        self.records, self.touches, self.unknown = [], [], []
+        if self.spool is None:
+            return FlushResult(written=await self._run(self.store.write, records, touches))
+        return await self._run(self._flush, records, touches, unknown)
+
+    def _flush(self, records: list[Record], touches: list[tuple[str, str]], unknown: list[Record]) -> FlushResult:
+        result = FlushResult()
+        spool_records, spool_touches = list(unknown), []
+        if records or touches:
+            if not self.opened:
+                spool_records += records
+                spool_touches += touches
+            else:
+                try:
+                    result.written = self.store.write(records, touches)
+                except StoreWriteError as exc:  # the store answered but rejected some operations
+                    result.failed = True
+                    result.written = len(records) - len(exc.records)
+                    spool_records += exc.records
+                    spool_touches += exc.touches
+                    self.last_error = str(exc)
+                    logger.error("Store rejected %d records and %d sightings (%s): %s",
+                                 len(exc.records), len(exc.touches), self.store.describe(), exc)
+                except Exception as exc:  # noqa: BLE001 — the store failed: the whole batch is spooled
+                    result.failed = True
+                    self._failed(exc)
+                    spool_records += records
+                    spool_touches += touches
+                    logger.error("Store write failed (%s): %s", self.store.describe(), self.last_error)
+                else:
+                    self._down_until = 0.0
+        if spool_records or spool_touches:
+            result.spooled, result.spooled_touches = self.spool.append(spool_records, spool_touches)
+            logger.error("Spooled %d items and %d sightings to %s (the store could not take them; "
+                         "`scrapy replay` or the next run writes them)", result.spooled, result.spooled_touches,
+                         self.spool.path)
+        return result

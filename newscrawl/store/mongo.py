@@ -15,7 +15,7 @@ import time
 from pymongo import ASCENDING, MongoClient, UpdateOne
 from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
-from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, merge_entries
+from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, StoreWriteError, merge_entries
 
 logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
@@ -25,14 +25,6 @@ TRANSIENT = (AutoReconnect, ConnectionFailure)
 def mask_uri(uri: str) -> str:
     """The URI with any user name and password replaced by ``***``."""
     return re.sub(r"(?<=://)[^@/]*@", "***:***@", uri)
-
-
-class StoreWriteError(RuntimeError):
-    """Some operations of a batch failed for good; ``failed`` counts them."""
-
-    def __init__(self, message: str, failed: int):
-        super().__init__(message)
-        self.failed = failed
 
 
 class MongoStore(Store):
@@ -83,19 +75,32 @@ class MongoStore(Store):
         return StoredState(doc["content_hash"], doc["revision"]) if doc else None
 
     def write(self, records: list[Record], touches: list[tuple[str, str]]) -> int:
-        article_ops = [self._article_op(rec) for rec in records]
-        article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
+        """Gallery slides first, then the articles: an article is written only after all its slides were,
+        so a batch cut short (server gone) leaves no article pointing at missing slides, and writing the
+        batch again is harmless. Raises :class:`StoreWriteError` naming the records and touches that were
+        not written when the server rejects some operations."""
+        merged = merge_entries(records)
+        entry_keys = list(merged)
         entry_ops = [
             UpdateOne({"key": ekey},
                       {"$set": {**seen.entry, "key": ekey}, "$max": {"last_seen": seen.last_seen},
                        "$setOnInsert": {"first_seen": seen.first_seen},
                        "$addToSet": {"articles": {"$each": seen.articles}}},
                       upsert=True)
-            for ekey, seen in merge_entries(records).items()
+            for ekey, seen in merged.items()
         ]
-        failed = self._bulk(self.articles, article_ops) + self._bulk(self.entries, entry_ops)
+        failed_entries = {entry_keys[i] for i in self._bulk(self.entries, entry_ops)}
+        blocked = [rec for rec in records if any(ekey in failed_entries for ekey, _ in rec.gallery_entries)]
+        blocked_ids = {id(rec) for rec in blocked}
+        to_write = [rec for rec in records if id(rec) not in blocked_ids]
+        article_ops = [self._article_op(rec) for rec in to_write]
+        article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
+        failed_ops = self._bulk(self.articles, article_ops)
+        failed_records = blocked + [to_write[i] for i in failed_ops if i < len(to_write)]
+        failed_touches = [touches[i - len(to_write)] for i in failed_ops if i >= len(to_write)]
+        failed = len(failed_entries) + len(failed_ops)
         if failed:
-            raise StoreWriteError(f"{failed} MongoDB write operations failed", failed)
+            raise StoreWriteError(f"{failed} MongoDB write operations failed", failed, failed_records, failed_touches)
         return len(records)
 
     @staticmethod
@@ -112,22 +117,29 @@ class MongoStore(Store):
             upsert=True,
         )
 
-    def _bulk(self, collection, ops: list[UpdateOne]) -> int:
-        """Run ``ops`` unordered; retry transient failures and duplicate-key races; return ops failed for good."""
+    def _bulk(self, collection, ops: list[UpdateOne]) -> list[int]:
+        """Run ``ops`` unordered; retry transient failures and duplicate-key races; return the indices of
+        the ops that failed for good. Transient errors beyond the retries raise."""
+        index = list(range(len(ops)))  # position in the caller's list of each op still to run
+        failed: list[int] = []
         attempt = 0
         while ops:
             try:
                 collection.bulk_write(ops, ordered=False)
-                return 0
+                return failed
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors", [])
-                retry = [ops[e["index"]] for e in errors if e.get("code") == DUPLICATE_KEY]
+                retry = [e["index"] for e in errors if e.get("code") == DUPLICATE_KEY]
                 permanent = [e for e in errors if e.get("code") != DUPLICATE_KEY]
                 for e in permanent[:5]:
                     logger.error("MongoDB rejected a write (code %s): %s", e.get("code"), str(e.get("errmsg"))[:200])
-                if not retry or attempt >= self.retries:
-                    return len(permanent) + (len(retry) if attempt >= self.retries else 0)
-                ops = retry  # two writers upserted the same new key at once: the retry updates
+                failed += [index[e["index"]] for e in permanent]
+                if not retry:
+                    return failed
+                if attempt >= self.retries:
+                    return failed + [index[i] for i in retry]
+                # two writers upserted the same new key at once: the retry updates
+                ops, index = [ops[i] for i in retry], [index[i] for i in retry]
             except TRANSIENT as exc:
                 if attempt >= self.retries:
                     logger.error("MongoDB write failed after %d retries: %s", attempt, mask_uri(str(exc))[:300])
@@ -135,7 +147,7 @@ class MongoStore(Store):
                 logger.warning("MongoDB transient error, retrying: %s", mask_uri(str(exc))[:200])
             attempt += 1
             time.sleep(self.retry_backoff * 2 ** (attempt - 1))
-        return 0
+        return failed
 
     def _retry(self, fn):
         for attempt in range(self.retries + 1):
