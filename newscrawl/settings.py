@@ -27,6 +27,7 @@ def env_float(name: str, default: float) -> float:
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"  # scrapy replay, scrapy crawl (exit code), ...
 
 USER_AGENT = os.environ.get(
     "NEWSCRAWL_USER_AGENT",
@@ -44,7 +45,18 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = env_float("NEWSCRAWL_DOWNLOAD_TIMEOUT", 30)
 DOWNLOAD_MAXSIZE = int(env_float("NEWSCRAWL_DOWNLOAD_MAXSIZE", 16 * 1024 * 1024))
-RETRY_TIMES = 3
+# Network errors, timeouts, 5xx and 429 are retried (Scrapy's RetryMiddleware) with exponential backoff
+# (newscrawl.middlewares.RetryBackoffMiddleware: NEWSCRAWL_RETRY_BACKOFF * 2**(n-1) seconds before the
+# n-th retry, at most NEWSCRAWL_RETRY_BACKOFF_MAX; a 429/503 Retry-After header is honoured up to that).
+# 404 and 410 are not retried: Scrapy's HttpErrorMiddleware logs them and counts
+# httperror/response_ignored_status_count/<code>.
+RETRY_TIMES = int(env_float("NEWSCRAWL_RETRY_TIMES", 3))
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NEWSCRAWL_RETRY_BACKOFF = env_float("NEWSCRAWL_RETRY_BACKOFF", 2.0)
+NEWSCRAWL_RETRY_BACKOFF_MAX = env_float("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.middlewares.RetryBackoffMiddleware": 560,  # responses reach it just before RetryMiddleware (550)
+}
 
 # HTTP cache, off by default: NEWSCRAWL_HTTPCACHE=1 keeps responses under .scrapy/httpcache.
 HTTPCACHE_ENABLED = env_flag("NEWSCRAWL_HTTPCACHE", False)
@@ -83,6 +95,11 @@ MONGO_FLUSH_INTERVAL = env_float("MONGO_FLUSH_INTERVAL", 5.0)
 MONGO_CONNECT_TIMEOUT_MS = int(env_float("MONGO_CONNECT_TIMEOUT_MS", 5000))
 MONGO_RETRIES = int(env_float("MONGO_RETRIES", 4))
 NEWSCRAWL_STATE = os.environ.get("NEWSCRAWL_STATE", "state/newscrawl.sqlite3")
+# Items the store cannot take (store down, batch failed) wait here for `scrapy replay` or the next run;
+# empty: spool.jsonl in the folder of NEWSCRAWL_STATE.
+NEWSCRAWL_SPOOL = os.environ.get("NEWSCRAWL_SPOOL", "")
+# Items whose fields would break MongoDB: larger than this (BSON bytes) are dropped (MongoDB's limit is 16 MiB).
+NEWSCRAWL_MAX_DOCUMENT_BYTES = int(env_float("NEWSCRAWL_MAX_DOCUMENT_BYTES", 15 * 1024 * 1024))
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")

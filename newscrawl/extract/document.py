@@ -20,7 +20,8 @@ from w3lib.encoding import html_to_unicode
 _INVISIBLE_TABLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x7F, *range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 # Elements removed after parsing: they never hold text a reader sees.
-INVISIBLE_TAGS = ("script", "style", "template", "svg", "noscript", "iframe", "object", "embed", "canvas")
+# (<noscript> stays: lazy-loading pages put the real <img> there; the DOM walk does not read its text.)
+INVISIBLE_TAGS = ("script", "style", "template", "svg", "iframe", "object", "embed", "canvas")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 

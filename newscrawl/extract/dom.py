@@ -131,7 +131,7 @@ def _roles(cls: str, eid: str, prop: str) -> int:
 
 
 # Page chrome that never holds article content: the walk does not descend into it.
-SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio"})
+SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio", "noscript"})
 SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
                        "recommendations modal overlay subscription signup login".split())
 R_SKIP = 1 << 30
@@ -444,9 +444,11 @@ def figure_image(page: Page, fig) -> dict | None:
     element (``<footer>``, ``<small>``, ``<cite>``) or a part of the caption that starts like a credit ("©",
     "Foto:"); else from a credit glued to the caption text or to the image's alt text.
     """
-    img = fig if fig.tag == "img" else next(fig.iter("img"), None)
-    if img is None:
+    imgs = [fig] if fig.tag == "img" else list(fig.iter("img"))
+    if not imgs:
         return None
+    # A lazy-loading placeholder (data: URI) may come before the real image, e.g. one in <noscript>.
+    img = next((i for i in imgs if _img_url(page, i)), imgs[0])
     caption, credit = None, None
     capel = next(fig.iter("figcaption"), None)
     scope = capel if capel is not None else fig

@@ -3,8 +3,13 @@
 The key is ``<site>:<article_id>``, else the normalised canonical URL (:func:`newscrawl.records.record_key`).
 A second item with a key already seen in this run is dropped (``duplicate_in_run``). Otherwise the
 item's content hash is compared with the stored one: new items get revision 1, changed items the stored
-revision + 1, and unchanged items are dropped (not exported) after their sighting is recorded. Stats:
-``newscrawl/dedup/{new,changed,unchanged,duplicate_in_run}``.
+revision + 1, and unchanged items are dropped (not exported) after their sighting is recorded.
+
+When the store cannot be asked (unreachable at open, or failing mid-run) the answer is *unknown*: the item
+passes on as if new, with its ``content_hash`` and a null ``revision``, so it is exported and nothing is
+lost; the store pipeline sends it to the spool, and the replay's dedup (same rules, against the store)
+decides later whether it is new, changed or unchanged. Stats:
+``newscrawl/dedup/{new,changed,unchanged,unknown,duplicate_in_run}``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from ..records import content_hash, record_key
-from ..store import store_client
+from ..store import UNKNOWN, store_client
+from .store import count_flush
 
 
 class DedupPipeline:
@@ -51,9 +57,15 @@ class DedupPipeline:
         self.seen.add(key)
         digest = content_hash(adapter.asdict())
         stored = await self.client.lookup(key)
+        if stored is UNKNOWN:
+            adapter["content_hash"] = digest
+            adapter["revision"] = None  # to be decided by the replay
+            self._count("unknown")
+            return item
         if stored is not None and stored.content_hash == digest:
             self._count("unchanged")
-            await self.client.touch(key, adapter.get("fetched_at") or datetime.now(timezone.utc).isoformat())
+            outcome = await self.client.touch(key, adapter.get("fetched_at") or datetime.now(timezone.utc).isoformat())
+            count_flush(self.crawler.stats, outcome)
             raise DropItem(f"unchanged: {key}", log_level="DEBUG")
         adapter["content_hash"] = digest
         adapter["revision"] = 1 if stored is None else stored.revision + 1

@@ -1,9 +1,17 @@
 """Store: write new and changed articles to MongoDB (``MONGO_URI``) or the embedded SQLite store.
 
 Writes are buffered (``MONGO_BUFFER_SIZE`` items) and flushed when the buffer is full, every
-``MONGO_FLUSH_INTERVAL`` seconds and at close, on the store's worker thread. At open the store is
-checked; an unreachable store fails the run with a one-line message (URI credentials masked). Stats:
-``newscrawl/store/{written,write_errors}``. Switched off with ``NEWSCRAWL_STORE_ENABLED = False``.
+``MONGO_FLUSH_INTERVAL`` seconds and at close, on the store's worker thread.
+
+Nothing is lost when the store fails. A store unreachable at open is logged as one ERROR line (URI
+credentials masked) and the crawl goes on; items that cannot be written — the store down at open, a batch
+that fails mid-run after the store's bounded retries, items whose dedup could not ask the store — go to
+the spool (:mod:`newscrawl.store.spool`), appended and fsynced once per flush. At open, when the store is
+reachable, the spool left by earlier runs is drained first through the same dedup and store logic.
+
+Stats: ``newscrawl/store/{written,spooled,spooled_touches,write_errors,unavailable,lost}`` and, for the
+drain at open, ``newscrawl/spool/{replayed,written,unchanged,touches,remaining}``. Switched off with
+``NEWSCRAWL_STORE_ENABLED = False``.
 """
 
 from __future__ import annotations
@@ -15,10 +23,23 @@ from datetime import datetime, timezone
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
-from ..store import StoreUnavailable, build_record, store_client
-from ..store.mongo import StoreWriteError
+from ..store import FlushResult, StoreWriteError, build_record, replay, store_client
 
 logger = logging.getLogger(__name__)
+
+
+def count_flush(stats, outcome: FlushResult | None) -> None:
+    """Count what one flush of the store client did."""
+    if not isinstance(outcome, FlushResult):
+        return
+    if outcome.written:
+        stats.inc_value("newscrawl/store/written", outcome.written)
+    if outcome.failed:
+        stats.inc_value("newscrawl/store/write_errors")
+    if outcome.spooled:
+        stats.inc_value("newscrawl/store/spooled", outcome.spooled)
+    if outcome.spooled_touches:
+        stats.inc_value("newscrawl/store/spooled_touches", outcome.spooled_touches)
 
 
 class StorePipeline:
@@ -35,15 +56,31 @@ class StorePipeline:
         return cls(crawler, store_client(crawler), crawler.settings.getfloat("MONGO_FLUSH_INTERVAL", 5.0))
 
     async def open_spider(self):
-        try:
-            await self.client.acquire()
-        except StoreUnavailable as exc:
-            logger.error("%s", exc)
-            self.crawler.stats.set_value("newscrawl/store/unavailable", str(exc))
-            raise
-        logger.info("Storing articles in the %s", self.client.store.describe())
+        await self.client.acquire()
+        stats = self.crawler.stats
+        if self.client.unavailable:
+            stats.set_value("newscrawl/store/unavailable", self.client.unavailable)
+            logger.error("%s — the crawl goes on; items are spooled to %s (`scrapy replay` or the next run "
+                         "writes them)", self.client.unavailable, self.client.spool.path)
+        else:
+            logger.info("Storing articles in the %s", self.client.store.describe())
+            await self._drain()
         if self.flush_interval > 0:
             self._ticker = asyncio.ensure_future(self._tick())
+
+    async def _drain(self) -> None:
+        """Replay what earlier runs spooled before this run's items reach the store."""
+        spool = self.client.spool
+        if spool is None or not spool.path.exists():
+            return
+        result = await self.client._run(replay, spool, self.client.store, self.client.buffer_size)
+        if not result.replayed and not result.remaining:
+            return
+        stats = self.crawler.stats
+        for name in ("replayed", "written", "unchanged", "touches", "remaining"):
+            stats.set_value(f"newscrawl/spool/{name}", getattr(result, name))
+        log = logger.error if result.remaining else logger.info
+        log("Drained the spool %s first: %s", spool.path, result.summary())
 
     async def _tick(self):
         while True:
@@ -52,25 +89,33 @@ class StorePipeline:
 
     async def _guard(self, write) -> None:
         try:
-            written = await write
-        except StoreWriteError as exc:
+            outcome = await write
+        except StoreWriteError as exc:  # only without a spool
             self.crawler.stats.inc_value("newscrawl/store/write_errors", exc.failed)
             logger.error("Store write failed: %s", exc)
-        except Exception as exc:  # noqa: BLE001 — any store failure is counted and logged, the crawl goes on
-            self.crawler.stats.inc_value("newscrawl/store/write_errors")
-            logger.error("Store write failed: %s: %s", type(exc).__name__, str(exc)[:300])
+        except Exception as exc:  # noqa: BLE001 — the spool itself failed (disk full?): these items are lost
+            self.crawler.stats.inc_value("newscrawl/store/lost")
+            logger.error("Store write and spool failed, items lost: %s: %s", type(exc).__name__, str(exc)[:300])
         else:
-            if written:
-                self.crawler.stats.inc_value("newscrawl/store/written", written)
+            count_flush(self.crawler.stats, outcome)
 
     async def close_spider(self):
         if self._ticker is not None:
             self._ticker.cancel()
         await self._guard(self.client.flush())
-        await self.client.release()
+        await self._guard(self.client.release())
+        spooled = self.crawler.stats.get_value("newscrawl/store/spooled", 0)
+        if spooled or self.crawler.stats.get_value("newscrawl/store/spooled_touches", 0):
+            logger.error("%d items could not be stored and wait in the spool %s: run `scrapy replay` when the "
+                         "store is back (the next crawl also drains it first)", spooled, self.client.spool.path)
 
     async def process_item(self, item):
         data = ItemAdapter(item).asdict()
-        record = build_record(data, data.get("fetched_at") or datetime.now(timezone.utc).isoformat())
-        await self._guard(self.client.add(record))
+        seen_at = data.get("fetched_at") or datetime.now(timezone.utc).isoformat()
+        if data.get("revision") is None and data.get("content_hash"):  # dedup could not ask the store
+            record = build_record({**data, "revision": 0}, seen_at)
+            record.item = data  # spooled as exported: revision null
+            await self._guard(self.client.add_unknown(record))
+        else:
+            await self._guard(self.client.add(build_record(data, seen_at)))
         return item
