@@ -161,6 +161,7 @@ class Scan:
         self.sources: list = []                # elements named "source"/"quelle" outside figures
         self.datelines: list = []              # elements named like dates ("date", "timestamp", ...)
         self.roots: list = []                  # <article>, <main> and [itemprop=articleBody] elements
+        self.content_root = None               # the element holding the article text (set by body())
         self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
         self._pos = 0
         # itemprop and rel=author are rare: find them in C once instead of reading them on every element.
@@ -352,7 +353,7 @@ def dates(scan: Scan, add) -> None:
 
 def body(scan: Scan, add) -> None:
     """Paragraphs and crossheads of the main content root, outside navigation, teasers and figures."""
-    root = _content_root(scan)
+    root = scan.content_root = _content_root(scan)
     paragraphs: list[str] = []
     subheadings: list[str] = []
     for el, tag, flags, roots, pos in scan.blocks:
@@ -501,7 +502,13 @@ def images(scan: Scan, add) -> None:
     """Article images in document order; ``is_lead`` marks one that comes before the first body paragraph."""
     found = []
     first = scan.first_paragraph
-    boxes = [(fig, flags, pos) for fig, flags, pos in scan.figures if not flags & EXCLUDED or flags & IN_HEADER]
+    root = scan.content_root
+    area = root.getparent() if root is not None and root.getparent() is not None else root
+    # Images of the article: inside the text's container (or the one around it), or above the text (the
+    # lead image); figures elsewhere illustrate teasers of other articles.
+    boxes = [(fig, flags, pos) for fig, flags, pos in scan.figures
+             if (not flags & EXCLUDED or flags & IN_HEADER)
+             and (area is None or pos < first or _within(fig, area))]
     for fig, flags, pos in boxes:
         image = figure_image(scan.page, fig)
         if image and image["url"]:

@@ -134,6 +134,26 @@ class Store:
     def describe(self) -> str:
         return self.name
 
+    # Incremental crawling (newscrawl.incremental) reads what the store holds and keeps a small table of
+    # its own, ``sitemap_state``; a store without these methods knows nothing (every entry is fetched).
+    def article_summaries(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """For the stored ones of ``keys``: ``content_hash``, ``published``, ``modified``, ``last_seen``."""
+        return {}
+
+    def sitemap_states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """For the known ones of ``keys``: ``lastmod``, ``fetched_at``, ``status``, ``record_key`` and
+        ``content_hash`` as last saved by :meth:`save_sitemap_states`."""
+        return {}
+
+    def save_sitemap_states(self, rows: list[dict[str, Any]]) -> int:
+        """Upsert sitemap-state rows (dicts with ``key`` and the fields above); returns the rows saved."""
+        return 0
+
+
+def chunked(keys: list[str], size: int = 500) -> list[list[str]]:
+    """``keys`` in slices small enough for one ``IN (...)`` or ``$in`` query."""
+    return [keys[i:i + size] for i in range(0, len(keys), size)]
+
 
 class _Unknown:
     """What :meth:`StoreClient.lookup` answers when the store cannot be asked."""
@@ -258,6 +278,13 @@ class StoreClient:
         if self.spool is not None and not self.opened:
             return UNKNOWN
         return await self._run(self._lookup, key)
+
+    async def call(self, fn: Callable, *args):
+        """Run ``fn(*args)`` — a read, or a write of a table the pipelines do not use — on the worker thread,
+        after every call made before it. Raises :class:`StoreUnavailable` when the store is not open."""
+        if self._executor is None or not self.opened:
+            raise StoreUnavailable(f"the {self.store.describe()} is not open")
+        return await self._run(fn, *args)
 
     # Writes.
 
