@@ -11,6 +11,7 @@ from .dates import parse_date, to_iso
 from .document import Page, clean_text
 from .dom import split_names
 from .merge import Candidates, fingerprint
+from .structured import unescape_text
 from .sites import Site
 
 TEXT_FIRST = ("site", "html", "jsonld", "meta", "text")
@@ -59,7 +60,7 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
     put("lead", cands.choose("lead", WEIGHTS["lead"]))
     put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, art.lead))
     if not art.body and (text := cands.first("body_text")):
-        art.body = [p for p in (clean_text(x) for x in text[0].split("\n")) if p]
+        art.body = [p for p in (unescape_text(x) for x in text[0].split("\n")) if p]
         sources["body"] = text[1]
     put("subheadings", cands.choose("subheadings", TEXT_FIRST))
     _people(cands, site, art)

@@ -639,5 +639,6 @@ def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
     comment_count(scan, add)
     breadcrumbs(scan, add)
     source_line(scan, cands.adder("text"))
-    text_dates(scan, cands.adder("text"))
+    if not (cands.all("published_raw") and cands.all("modified_raw")):
+        text_dates(scan, cands.adder("text"))  # the fallback layer: only when markup left a date open
     return scan

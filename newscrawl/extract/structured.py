@@ -203,9 +203,9 @@ def from_jsonld(page: Page, cands: Candidates) -> None:
     count = art.get("commentCount")
     if isinstance(count, (int, str)) and str(count).strip().isdigit():
         add("comment_count", int(str(count).strip()))
-    body = _text(art.get("articleBody"))
-    if body:
-        add("body_text", body)
+    body = art.get("articleBody")
+    if isinstance(body, str) and body.strip():
+        add("body_text", body)  # cleaned only if the DOM gives no body (often the whole article: large)
 
 
 def from_meta(page: Page, cands: Candidates) -> None:
