@@ -27,7 +27,7 @@ def env_float(name: str, default: float) -> float:
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
-COMMANDS_MODULE = "newscrawl.commands"  # scrapy replay, scrapy crawl (exit code), ...
+COMMANDS_MODULE = "newscrawl.commands"  # scrapy replay, scrapy cronrun, scrapy crawl (exit code)
 
 USER_AGENT = os.environ.get(
     "NEWSCRAWL_USER_AGENT",
@@ -100,6 +100,28 @@ NEWSCRAWL_STATE = os.environ.get("NEWSCRAWL_STATE", "state/newscrawl.sqlite3")
 NEWSCRAWL_SPOOL = os.environ.get("NEWSCRAWL_SPOOL", "")
 # Items whose fields would break MongoDB: larger than this (BSON bytes) are dropped (MongoDB's limit is 16 MiB).
 NEWSCRAWL_MAX_DOCUMENT_BYTES = int(env_float("NEWSCRAWL_MAX_DOCUMENT_BYTES", 15 * 1024 * 1024))
+
+# Incremental crawling (newscrawl.incremental): sitemap entries are fetched only when new, when their lastmod
+# is newer than at their last fetch, or (NEWSCRAWL_RECHECK, e.g. "2d") when published within that window and
+# last fetched at least NEWSCRAWL_RECHECK_EVERY ago. Off for `scrapy crawl` unless NEWSCRAWL_INCREMENTAL=1
+# or -a incremental=1; on for `scrapy cronrun` unless switched off the same ways.
+SPIDER_MIDDLEWARES = {
+    "newscrawl.incremental.IncrementalMiddleware": 950,  # next to the spider: sees its requests first
+}
+NEWSCRAWL_INCREMENTAL = env_flag("NEWSCRAWL_INCREMENTAL", False)
+NEWSCRAWL_RECHECK = os.environ.get("NEWSCRAWL_RECHECK", "")
+NEWSCRAWL_RECHECK_EVERY = os.environ.get("NEWSCRAWL_RECHECK_EVERY", "6h")
+NEWSCRAWL_INCREMENTAL_BATCH = int(env_float("NEWSCRAWL_INCREMENTAL_BATCH", 100))  # state rows per write
+
+# `scrapy cronrun` (newscrawl.commands.cronrun, checks in newscrawl.cron): one run per spider at a time (a
+# lock file in NEWSCRAWL_LOCK_DIR, default the folder of NEWSCRAWL_STATE) and an exit code that is 0 only
+# when the run was healthy: ERROR log lines at most NEWSCRAWL_MAX_ERRORS, and, from
+# NEWSCRAWL_COVERAGE_MIN_ITEMS extracted items on, each field's share of items at least its floor.
+NEWSCRAWL_LOCK_DIR = os.environ.get("NEWSCRAWL_LOCK_DIR", "")
+NEWSCRAWL_MAX_ERRORS = int(env_float("NEWSCRAWL_MAX_ERRORS", 0))
+NEWSCRAWL_COVERAGE_FLOORS = os.environ.get(
+    "NEWSCRAWL_COVERAGE_FLOORS", "headline=0.99,published=0.95,authors_or_source=0.5,lead_image_credit=0.5")
+NEWSCRAWL_COVERAGE_MIN_ITEMS = int(env_float("NEWSCRAWL_COVERAGE_MIN_ITEMS", 10))
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")

@@ -36,13 +36,16 @@ def run_scrapy(*args: str, cwd: Path = PROJECT, env: dict | None = None, timeout
     """Run ``scrapy <args>`` in a subprocess from the project folder, fast settings for loopback.
 
     The store is whatever ``env`` says: without MONGO_URI/NEWSCRAWL_STATE there, a throw-away embedded
-    store, so runs never share state by accident.
+    store, so runs never share state by accident; likewise the spool (NEWSCRAWL_SPOOL, else next to
+    NEWSCRAWL_STATE, else a throw-away one — never the project's ``state/spool.jsonl``).
     """
-    full_env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "NEWSCRAWL_STATE")}
+    full_env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "NEWSCRAWL_STATE", "NEWSCRAWL_SPOOL")}
     full_env.update(env or {})
     full_env.setdefault("NEWSCRAWL_OUTPUT_DIR", tempfile.mkdtemp(prefix="newscrawl-output-"))
     if "MONGO_URI" not in full_env and "NEWSCRAWL_STATE" not in full_env:
         full_env["NEWSCRAWL_STATE"] = str(Path(tempfile.mkdtemp(prefix="newscrawl-state-")) / "state.sqlite3")
+    if "NEWSCRAWL_SPOOL" not in full_env and "NEWSCRAWL_STATE" not in full_env:
+        full_env["NEWSCRAWL_SPOOL"] = str(Path(tempfile.mkdtemp(prefix="newscrawl-spool-")) / "spool.jsonl")
     cmd = [sys.executable, "-m", "scrapy", *args,
            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
     return subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
@@ -70,6 +73,31 @@ def wait_for_mongo(uri: str, timeout: float = 30.0) -> None:
             time.sleep(0.2)
 
 
+def start_secantus(data: Path, port: int) -> subprocess.Popen:
+    """Start SecantusDB on 127.0.0.1:``port`` with its files under ``data`` (log in ``data/server.log``)."""
+    log = open(data / "server.log", "ab")
+    try:
+        return subprocess.Popen(
+            [str(Path(sys.executable).with_name("secantusd-py")), "--host", "127.0.0.1", "--port", str(port),
+             "--storage-path", str(data / "db"), "--log-level", "WARNING"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    finally:
+        log.close()  # the child has its own descriptor
+
+
+def stop_secantus(proc: subprocess.Popen) -> None:
+    """Stop it as an operator would (SIGTERM), killing it only if it does not go within 15 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory) -> str:
     """A MongoDB-wire server URI: ``MONGO_URI`` from the environment, else SecantusDB started here
@@ -81,24 +109,50 @@ def mongo_server(tmp_path_factory) -> str:
         return
     data = tmp_path_factory.mktemp("secantus")
     port = free_port()
-    log = open(data / "server.log", "wb")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("secantusd-py")), "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", str(data / "db"), "--log-level", "WARNING"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    proc = start_secantus(data, port)
     uri = f"mongodb://127.0.0.1:{port}"
     try:
         wait_for_mongo(uri)
         yield uri
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+        stop_secantus(proc)
+
+
+class DedicatedMongo:
+    """A SecantusDB process of one test's own, which the test may stop and start again on the same data."""
+
+    def __init__(self, data: Path):
+        self.data = data
+        self.port = free_port()
+        self.uri = f"mongodb://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        self.proc = start_secantus(self.data, self.port)
+        wait_for_mongo(self.uri)
+        return self.uri
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_secantus(self.proc)
+            self.proc = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@pytest.fixture
+def dedicated_mongo(tmp_path) -> DedicatedMongo:
+    """A stopped SecantusDB of this test's own (``.start()`` it); always stopped at the end. Fault tests
+    stop it mid-run, which the shared ``mongo_server`` must never see."""
+    data = tmp_path / "secantus"
+    data.mkdir()
+    server = DedicatedMongo(data)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»/]{1,2}\s+|\s*[|ㅣ｜]\s*")
 BULLET = re.compile(r"^[➤•▶►▸‣◦■□●○–—-]\s*")
 SAME_INSTANT = timedelta(seconds=60)
 HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{2}|\d{1,2}h\d{2}|\b(?:Uhr|vor|ago|gestern|heute)\b", re.IGNORECASE)
+NOT_A_NAME = re.compile(r"^\(|\b(?:Image|Photo|Foto|Bild)\s*:|^[a-z0-9]+(?:-[a-z0-9]+)+$|^https?://")
 HOME_CRUMBS = frozenset({"home", "startseite", "start", "news", "nachrichten", "homepage", "übersicht"})
 # Site-wide share images (logos, fallbacks) that structured data offers when an article has no image.
 PLACEHOLDER_IMAGE = re.compile(r"(?:fallback|placeholder|default|logo|dummy|no-?image)[^/]*$", re.IGNORECASE)
@@ -127,8 +128,11 @@ def _language(value: str) -> str | None:
 def _people(cands: Candidates, site: Site, art: Article) -> None:
     """Authors are persons; a partner or agency in the byline becomes the ``source``."""
     chosen = cands.choose("authors", WEIGHTS["authors"])
-    # Structured data often packs several people into one string: "A and B", "A und B, dpa".
-    names = [n for value in (chosen[0] if chosen else []) for n in split_names(value)]
+    # Structured data often packs several people into one string: "A and B", "A und B, dpa"; and names the
+    # publication itself, an image credit or a URL slug as the author.
+    publisher = {fingerprint(v) for v, _ in cands.all("site_name")} | {fingerprint(v) for v, _ in cands.all("publisher")}
+    names = [n for value in (chosen[0] if chosen else []) for n in split_names(value)
+             if fingerprint(n) not in publisher and not NOT_A_NAME.search(n)]
     byline_other = [n for v, _ in cands.all("byline_other") for n in v]
     orgs = [n for v, _ in cands.all("source_orgs") for n in v]
     source = None

@@ -65,7 +65,8 @@ LEAD_TAGS = frozenset({"p", "div", "h2", "span", "strong"})
 PARAGRAPH_TAGS = frozenset({"p", "li", "blockquote"})
 HEADING_TAGS = frozenset({"h2", "h3", "h4"})
 ROOT_PROPS = frozenset({"articlebody"})
-NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\bund\b|\band\b|\bsowie\b|\|)\s*", re.IGNORECASE)
+# Separators between names: punctuation and "and" in the languages of the sites we see most.
+NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\||\s(?:und|and|AND|UND|sowie|og|och|et|y|e|i|ve|și|és)\s)\s*")
 BY_PREFIX = re.compile(r"^(?:von|by|text|autor(?:in)?|author|written by|redaktion)\s*[:\-]?\s+", re.IGNORECASE)
 PERSON = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’\-.]*\.?\s+){0,3}(?:[a-zà-ÿ]{1,3}\s+)?[A-ZÀ-ÖØ-Þ][\w'’\-.]+$", re.UNICODE)
 COMMENT_COUNT = re.compile(r"(\d{1,6})\s*(?:zu den\s+)?(?:Kommentare|Kommentaren|Kommentar|comments?|Reaktionen)\b",
@@ -154,6 +155,7 @@ class Scan:
         self.kickers: list = []
         self.leads: list = []
         self.bylines: list = []
+        self.byline_positions: dict = {}
         self.times: list = []
         self.date_props: list = []
         self.breadcrumb = None
@@ -235,6 +237,7 @@ class Scan:
             self.leads.append((el, self._pos))
         if roles & R_AUTHOR and not flags & (IN_FIGURE | IN_GALLERY):
             self.bylines.append(el)
+            self.byline_positions[el] = self._pos
         if self.breadcrumb is None and (roles & R_BREADCRUMB or "BreadcrumbList" in (el.get("itemtype") or "")):
             self.breadcrumb = el
         if roles & R_COMMENT:
@@ -315,7 +318,10 @@ def _text_without(el, words: frozenset[str]) -> str:
 
 def authors(scan: Scan, add) -> None:
     found: list[str] = []
+    area = scan.content_root.getparent() if scan.content_root is not None else None
     for el in scan.bylines:
+        if area is not None and not _within(el, area) and not _before(el, scan):
+            continue  # the byline of a teaser further down the page
         name_els = el.xpath(".//*[@itemprop='name']") or _name_leaves(el) or [el]
         for name_el in name_els:
             for name in split_names(_text_without(name_el, DATE_WORDS)):
@@ -324,6 +330,11 @@ def authors(scan: Scan, add) -> None:
     people = [n for n in found if is_person_name(n)]
     add("authors", people)
     add("byline_other", [n for n in found if n not in people])
+
+
+def _before(el, scan: Scan) -> bool:
+    """Whether ``el`` comes before the article text (a byline in the header)."""
+    return scan.byline_positions.get(el, 10 ** 9) < scan.first_paragraph
 
 
 def _name_leaves(el) -> list:
@@ -630,7 +641,7 @@ def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
     scan = Scan(page)
     add = cands.adder("html")
     headline(scan, add)
-    body(scan, add)  # before the lead: a lead sits between the headline and the first paragraph
+    body(scan, add)  # first: the lead, bylines and images are placed relative to the article text
     kicker_and_lead(scan, add)
     authors(scan, add)
     dates(scan, add)

@@ -196,6 +196,8 @@ def from_jsonld(page: Page, cands: Candidates) -> None:
     persons, orgs = _names(art.get("author") or art.get("creator"), index)
     add("authors", persons)
     add("source_orgs", orgs)
+    publisher, _ = _names(art.get("publisher"), index)
+    add("publisher", [p for p in publisher] + [o for o in _names(art.get("publisher"), index)[1]])
     add("lead_image", _image(art.get("image") or art.get("thumbnailUrl"), index))
     main = _resolve(art.get("mainEntityOfPage"), index)
     add("canonical_url", _text(main.get("@id") or main.get("url")) if isinstance(main, dict) else _text(main))

@@ -26,6 +26,8 @@ import scrapy
 from scrapy.spiders import SitemapSpider
 
 from ..extract.dates import parse_date
+from ..incremental import META as INCREMENTAL_META
+from ..incremental import entry_date, parse_duration, parse_flag
 from ..urls import strip_tracking
 from .base import ArticleSpider
 
@@ -63,11 +65,31 @@ class SitemapArticleSpider(ArticleSpider, SitemapSpider):
     sitemap_rules = [("", "parse_article")]  # every <loc> of a urlset is an article candidate
     base_url: str | None = None  # a mirror host the site's URLs are rewritten onto (None: fetch as given)
 
-    def __init__(self, since: str | None = None, **kwargs: Any):
+    def __init__(self, since: str | None = None, incremental: str | None = None, recheck: str | None = None,
+                 recheck_every: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.timezone = (self.site and self.site.TIMEZONE) or timezone.utc
         self.since = parse_since(since, self.timezone)
         self._published: dict[str, str] = {}
+        # Incremental crawling (newscrawl.incremental): the arguments override the NEWSCRAWL_INCREMENTAL,
+        # NEWSCRAWL_RECHECK and NEWSCRAWL_RECHECK_EVERY settings; they are checked here, used by the middleware.
+        self.incremental_arg = parse_flag(incremental, "incremental")
+        parse_duration(recheck, "recheck")
+        parse_duration(recheck_every, "recheck_every")
+        self.recheck_arg, self.recheck_every_arg = recheck, recheck_every
+        self._entry_dates: dict[str, str | None] = {}
+
+    @property
+    def incremental_enabled(self) -> bool:
+        if self.incremental_arg is not None:
+            return self.incremental_arg
+        settings = getattr(self, "settings", None)
+        return bool(settings is not None and settings.getbool("NEWSCRAWL_INCREMENTAL", False))
+
+    def incremental_key(self, url: str) -> str | None:
+        """The record key of the article at ``url`` (``<site>:<article_id>``), None without a site or id."""
+        article_id = self.site.article_id(url) if self.site else None
+        return f"{self.site.NAME}:{article_id}" if article_id else None
 
     def rebase(self, url: str) -> str:
         """Put a URL of this spider's site onto ``base_url`` (identity without one), without tracking
@@ -84,8 +106,30 @@ class SitemapArticleSpider(ArticleSpider, SitemapSpider):
         body = super()._get_sitemap_body(response)
         if body:
             self.crawler.stats.inc_value("newscrawl/sitemap/fetched")
-        self._published = news_dates(body) if body and self.since else {}
+        self._published = news_dates(body) if body and (self.since or self.incremental_enabled) else {}
         return body
+
+    def _parse_sitemap(self, response):
+        """Scrapy's sitemap parsing; when incremental, article requests carry their key and entry date."""
+        self._entry_dates = {}
+        requests = super()._parse_sitemap(response)
+        if not self.incremental_enabled:
+            return requests
+        return [self._mark_incremental(r) for r in requests]
+
+    def _later(self, when: str | None, other: str | None) -> str | None:
+        """Of two entry dates of one article (two URLs of it in a sitemap), the later; a missing one loses."""
+        if not when or not other:
+            return when or other
+        first, second = entry_date(when, self.timezone), entry_date(other, self.timezone)
+        return when if first and (not second or first >= second) else other
+
+    def _mark_incremental(self, request: scrapy.Request) -> scrapy.Request:
+        key = self.incremental_key(request.url) if request.callback != self._parse_sitemap else None
+        if key:
+            when = entry_date(self._entry_dates.get(key), self.timezone)
+            request.meta[INCREMENTAL_META] = {"key": key, "lastmod": when.isoformat() if when else None}
+        return request
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         for entry in entries:
@@ -95,6 +139,8 @@ class SitemapArticleSpider(ArticleSpider, SitemapSpider):
                 self.crawler.stats.inc_value("newscrawl/sitemap/skipped_since")
                 continue
             entry["loc"] = self.rebase(loc)
+            if self.incremental_enabled and (key := self.incremental_key(loc)):
+                self._entry_dates[key] = self._later(when, self._entry_dates.get(key))
             yield entry
 
 

@@ -16,6 +16,7 @@ from pymongo import ASCENDING, MongoClient, UpdateOne
 from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
 from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, StoreWriteError, merge_entries
+from .base import chunked
 
 logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
@@ -168,3 +169,35 @@ class MongoStore(Store):
 
     def count(self) -> int:
         return self.articles.count_documents({})
+
+    # Incremental crawling (newscrawl.incremental): reads of the articles' bookkeeping, and the
+    # ``sitemap_state`` collection kept beside them (unique ``key``; the article write path never uses it).
+    def article_summaries(self, keys: list[str]) -> dict[str, dict]:
+        fields = ("content_hash", "published", "modified", "last_seen")
+        found: dict[str, dict] = {}
+        for chunk in chunked(list(keys)):
+            for doc in self.articles.find({"key": {"$in": chunk}}, {"_id": 0, "key": 1, **dict.fromkeys(fields, 1)}):
+                found[doc["key"]] = {f: doc.get(f) for f in fields}
+        return found
+
+    def _sitemap_state_collection(self):
+        collection = self.client[self.database_name]["sitemap_state"]
+        if not getattr(self, "_sitemap_state_ready", False):
+            collection.create_index([("key", ASCENDING)], unique=True, name="key_unique")
+            self._sitemap_state_ready = True
+        return collection
+
+    def sitemap_states(self, keys: list[str]) -> dict[str, dict]:
+        fields = ("lastmod", "fetched_at", "status", "record_key", "content_hash")
+        collection = self._sitemap_state_collection()
+        found: dict[str, dict] = {}
+        for chunk in chunked(list(keys)):
+            for doc in collection.find({"key": {"$in": chunk}}, {"_id": 0}):
+                found[doc["key"]] = {f: doc.get(f) for f in fields}
+        return found
+
+    def save_sitemap_states(self, rows: list[dict]) -> int:
+        ops = [UpdateOne({"key": row["key"]}, {"$set": dict(row)}, upsert=True) for row in rows]
+        if ops:
+            self._sitemap_state_collection().bulk_write(ops, ordered=False)
+        return len(ops)

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from .base import HISTORY_LENGTH, EntrySighting, Record, Store, StoredState, StoreUnavailable, merge_entries
+from .base import chunked
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -122,3 +123,58 @@ class SQLiteStore(Store):
                    articles = excluded.articles, doc = excluded.doc""",
             (ekey, seen.first_seen, seen.last_seen, _json(articles), _json(seen.entry)),
         )
+
+    # Incremental crawling (newscrawl.incremental): reads of the articles' bookkeeping, and the
+    # ``sitemap_state`` table kept beside them (created on first use; the article write path never uses it).
+    def article_summaries(self, keys: list[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        for chunk in chunked(list(keys)):
+            rows = self.conn.execute(
+                "SELECT key, content_hash, json_extract(doc, '$.published'), json_extract(doc, '$.modified'),"
+                f" last_seen FROM articles WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for key, digest, published, modified, last_seen in rows:
+                found[key] = {"content_hash": digest, "published": published, "modified": modified,
+                              "last_seen": last_seen}
+        return found
+
+    def _sitemap_state_table(self) -> None:
+        if not getattr(self, "_sitemap_state_ready", False):
+            with self.conn:
+                self.conn.execute(SITEMAP_STATE_SCHEMA)
+            self._sitemap_state_ready = True
+
+    def sitemap_states(self, keys: list[str]) -> dict[str, dict]:
+        self._sitemap_state_table()
+        found: dict[str, dict] = {}
+        for chunk in chunked(list(keys)):
+            rows = self.conn.execute(
+                f"SELECT key, {', '.join(SITEMAP_STATE_FIELDS)} FROM sitemap_state"
+                f" WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for row in rows:
+                found[row[0]] = dict(zip(SITEMAP_STATE_FIELDS, row[1:]))
+        return found
+
+    def save_sitemap_states(self, rows: list[dict]) -> int:
+        self._sitemap_state_table()
+        columns = ", ".join(SITEMAP_STATE_FIELDS)
+        updates = ", ".join(f"{f} = excluded.{f}" for f in SITEMAP_STATE_FIELDS)
+        with self.conn:
+            self.conn.executemany(
+                f"INSERT INTO sitemap_state (key, {columns}) VALUES ({', '.join('?' * (1 + len(SITEMAP_STATE_FIELDS)))})"
+                f" ON CONFLICT(key) DO UPDATE SET {updates}",
+                [(row["key"], *(row.get(f) for f in SITEMAP_STATE_FIELDS)) for row in rows])
+        return len(rows)
+
+
+# What incremental crawling recorded when it last fetched a sitemap entry (see newscrawl.incremental).
+SITEMAP_STATE_FIELDS = ("lastmod", "fetched_at", "status", "record_key", "content_hash")
+SITEMAP_STATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sitemap_state (
+    key TEXT PRIMARY KEY,
+    lastmod TEXT,
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    record_key TEXT,
+    content_hash TEXT
+)
+"""

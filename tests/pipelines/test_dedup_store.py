@@ -151,13 +151,20 @@ def test_a_slide_shown_in_several_articles_is_one_gallery_entry(store, heute_mir
         st.close()
 
 
-def test_unreachable_mongodb_fails_at_open_with_the_uri_masked(heute_mirror, tmp_path):
+def test_unreachable_mongodb_spools_and_exits_1_with_the_uri_masked(heute_mirror, tmp_path):
+    """The store down at open no longer fails the run: the crawl goes on, exports its items, spools them
+    (tests/pipelines/test_faults.py follows them through the replay) and exits 1; no password in any line."""
     from tests.conftest import free_port
 
     uri = f"mongodb://crawler:s3cr3t@127.0.0.1:{free_port()}/newscrawl"
+    spool = tmp_path / "spool.jsonl"
     result = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", "-O", str(tmp_path / "x.jsonl"),
-                        env={"MONGO_URI": uri, "MONGO_CONNECT_TIMEOUT_MS": "300", "MONGO_RETRIES": "0"})
-    assert result.returncode != 0
-    assert f"MongoDB unreachable at mongodb://***:***@127.0.0.1" in result.stderr
-    assert "s3cr3t" not in result.stderr + result.stdout
-    assert "'newscrawl/articles_extracted'" not in result.stderr  # nothing was crawled
+                        env={"MONGO_URI": uri, "MONGO_CONNECT_TIMEOUT_MS": "300", "MONGO_RETRIES": "0",
+                             "NEWSCRAWL_SPOOL": str(spool)})
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert re.search(r"ERROR: MongoDB unreachable at mongodb://\*\*\*:\*\*\*@127\.0\.0\.1:\d+/newscrawl: .*"
+                     r"the crawl goes on; items are spooled to " + re.escape(str(spool)), result.stderr)
+    assert "s3cr3t" not in result.stderr + result.stdout + spool.read_text(encoding="utf-8")
+    assert stat(result.stderr, "articles_extracted") == len(MIRROR_IDS)
+    assert len(read_jsonl(tmp_path / "x.jsonl")) == len(MIRROR_IDS)
+    assert stat(result.stderr, "store/spooled") == len(MIRROR_IDS) == len(spool.read_text().splitlines())
