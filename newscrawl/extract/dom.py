@@ -187,8 +187,8 @@ class Scan:
                     continue
             if prop is None:  # marked for rel=author
                 roles |= R_AUTHOR
-            if tag in TEXT_BOXES and (own := child.text) and len(own) >= 40 and own.strip() \
-                    and (tag != "span" or el.tag not in INLINE_PARENTS) \
+            if tag in TEXT_BOXES and (tag != "span" or el.tag not in INLINE_PARENTS) \
+                    and (own := child.text) and len(own) >= 40 and own.strip() \
                     and next(child.iterdescendants(*BLOCKISH), None) is None:
                 roles |= R_BLOCK  # text written straight into a <div>, as some CMSs do for paragraphs
             if not roles:
