@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+
 
 from ..items import Article, Gallery, GalleryEntry, Image
 from .dates import parse_date, to_iso
-from .document import Page, clean_text
+from .document import Page, clean_text, split_url
 from .dom import split_names
 from .merge import Candidates, fingerprint
 from .structured import unescape_text
@@ -50,7 +50,7 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
     art.article_id = site.article_id(art.canonical_url) or site.article_id(page.url)
     if art.article_id:
         sources["article_id"] = "meta" if site.article_id(art.canonical_url) else "html"
-    _strip_site_suffixes(cands, urlsplit(page.url).hostname or "")
+    _strip_site_suffixes(cands, split_url(page.url).hostname or "")
     put("headline", cands.choose("headline", WEIGHTS["headline"]))
     put("kicker", cands.choose("kicker", TEXT_FIRST))
     put("section", cands.choose("section", DATA_FIRST))
@@ -76,7 +76,7 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
 
 def _http_url(value: str) -> str | None:
     value = clean_text(value)
-    return value if urlsplit(value).scheme in ("http", "https") else None
+    return value if split_url(value).scheme in ("http", "https") else None
 
 
 def _strip_site_suffixes(cands: Candidates, host: str) -> None:
@@ -188,7 +188,7 @@ def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> No
 def _same_image(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
-    pa, pb = urlsplit(a), urlsplit(b)
+    pa, pb = split_url(a), split_url(b)
     return pa.path == pb.path and (pa.hostname or "") == (pb.hostname or "")
 
 
@@ -221,7 +221,7 @@ def _images(cands: Candidates, art: Article) -> None:
         art.field_sources["lead_image"] = source
     if index := cands.first("image_index"):  # captions and credits that JSON-LD gives for page images
         for image in [lead, *figures] if lead is not None else figures:
-            if (known := index[0].get(urlsplit(image.get("url") or "").path)) is not None:
+            if (known := index[0].get(split_url(image.get("url") or "").path)) is not None:
                 image["caption"] = image.get("caption") or known.get("caption")
                 if not image.get("credits") and known.get("credit_raw"):
                     image["credit_raw"] = known["credit_raw"]

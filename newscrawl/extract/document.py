@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 from functools import cached_property
-from urllib.parse import urljoin
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from lxml import etree
 from w3lib.encoding import html_to_unicode
@@ -32,6 +32,16 @@ def clean_text(value: str | None) -> str:
     if not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
     return " ".join(value.translate(_INVISIBLE_TABLE).split())
+
+
+def split_url(url: str | None) -> SplitResult:
+    """``urlsplit`` that never raises: a malformed URL ("https://[host/...") splits as empty."""
+    try:
+        parts = urlsplit(url or "")
+        parts.hostname  # noqa: B018 — raises for a malformed host; checked here once
+        return parts
+    except ValueError:
+        return urlsplit("")
 
 
 def decode_html(html: str | bytes, content_type: str | None = None) -> str:
@@ -82,16 +92,21 @@ def classes(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
+_XML_INCOMPATIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _remove_keeping_tail(el) -> None:
     parent = el.getparent()
     if parent is None:
         return
     if el.tail:
+        # lxml refuses control characters on assignment that its parser let through: drop them here.
+        tail = _XML_INCOMPATIBLE.sub("", el.tail)
         previous = el.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
+            previous.tail = _XML_INCOMPATIBLE.sub("", previous.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + el.tail
+            parent.text = _XML_INCOMPATIBLE.sub("", parent.text or "") + tail
     parent.remove(el)
 
 
@@ -132,7 +147,10 @@ class Page:
         href = (href or "").strip()
         if not href or href.startswith(("data:", "javascript:", "about:")):
             return None
-        return urljoin(self.url, href)
+        try:
+            return urljoin(self.url, href)
+        except ValueError:  # "https://[www.example.com/..." and other unparsable hosts
+            return None
 
     @cached_property
     def body(self):

@@ -11,9 +11,9 @@ import html
 import json
 import re
 from typing import Any, Iterator
-from urllib.parse import urlsplit
 
-from .document import Page, clean_text
+
+from .document import Page, clean_text, split_url
 from .merge import Candidates
 
 ARTICLE_TYPES = frozenset(
@@ -169,7 +169,7 @@ def _image_objects(node: Any, index: dict[str, dict], out: dict[str, dict], dept
     elif isinstance(node, dict):
         if "imageobject" in _types(node) and (image := _image(node, index)) and (
                 image.get("caption") or image.get("credit_raw")):
-            out.setdefault(urlsplit(image["url"]).path, image)
+            out.setdefault(split_url(image["url"]).path, image)
         for value in node.values():
             if isinstance(value, (dict, list)):
                 _image_objects(value, index, out, depth + 1)

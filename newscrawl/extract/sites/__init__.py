@@ -8,9 +8,9 @@ does not override comes from the generic layers. Register a new site by adding i
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
-from ..document import Page
+
+from ..document import Page, split_url
 from ..merge import Candidates
 
 TRAILING_ID = re.compile(r"[-/_](\d{6,12})(?:\.html?)?/?$")
@@ -30,7 +30,7 @@ class Site:
 
     @classmethod
     def handles(cls, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
+        host = (split_url(url).hostname or "").lower()
         return any(host == h or host.endswith("." + h) for h in cls.HOSTS)
 
     def is_article_url(self, url: str) -> bool:
@@ -40,7 +40,7 @@ class Site:
         """The site's stable article id from a URL; generically a long trailing number, if any."""
         if not url:
             return None
-        m = TRAILING_ID.search(urlsplit(url).path)
+        m = TRAILING_ID.search(split_url(url).path)
         return m.group(1) if m else None
 
     def refine(self, page: Page, cands: Candidates) -> None:

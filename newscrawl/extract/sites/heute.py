@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
 
 from ..dates import VIENNA, parse_date
-from ..document import Page
+from ..document import Page, split_url
 from ..merge import Candidates
 from . import Site
 
@@ -44,7 +44,7 @@ class Heute(Site):
     def article_id(self, url: str | None) -> str | None:
         if not url:
             return None
-        m = ARTICLE_PATH.match(urlsplit(url).path)
+        m = ARTICLE_PATH.match(split_url(url).path)
         return m.group(1) if m else None
 
     def refine(self, page: Page, cands: Candidates) -> None:

@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
 from zoneinfo import ZoneInfo
 
-from ..document import Page, clean_text, element_text
+from ..document import Page, clean_text, element_text, split_url
 from ..galleries import credit_parts
 from ..merge import Candidates
 from . import Site
@@ -35,7 +35,7 @@ class ZwanzigMinuten(Site):
                "afp": "AFP", "reuters": "Reuters", "20 minuten": None}
 
     def article_id(self, url: str | None) -> str | None:
-        m = ARTICLE_PATH.match(urlsplit(url or "").path)
+        m = ARTICLE_PATH.match(split_url(url or "").path)
         return m.group(1) if m else None
 
     def refine(self, page: Page, cands: Candidates) -> None:
