@@ -11,7 +11,9 @@ Scrapy's offsite middleware drops sitemap entries and redirects that lead elsewh
 
 :class:`SitemapArticleSpider` is the discovery shared with the site spiders (``zwanzigminuten``): Scrapy's
 sitemap machinery, a ``since`` filter on ``<lastmod>`` or ``<news:publication_date>``, and the rewriting
-of a site's URLs onto a mirror host (``base_url``).
+of a site's URLs onto a mirror host (``base_url``). With incremental crawling on (``-a incremental=1``,
+``NEWSCRAWL_INCREMENTAL``; ``-a recheck=2d``, ``-a recheck_every=6h``) a site spider marks its sitemap article
+requests with their record key and entry date, and :mod:`newscrawl.incremental` skips the unchanged ones.
 """
 
 from __future__ import annotations

@@ -157,11 +157,11 @@ class SQLiteStore(Store):
     def save_sitemap_states(self, rows: list[dict]) -> int:
         self._sitemap_state_table()
         columns = ", ".join(SITEMAP_STATE_FIELDS)
+        marks = ", ".join("?" * (1 + len(SITEMAP_STATE_FIELDS)))
         updates = ", ".join(f"{f} = excluded.{f}" for f in SITEMAP_STATE_FIELDS)
         with self.conn:
             self.conn.executemany(
-                f"INSERT INTO sitemap_state (key, {columns}) VALUES ({', '.join('?' * (1 + len(SITEMAP_STATE_FIELDS)))})"
-                f" ON CONFLICT(key) DO UPDATE SET {updates}",
+                f"INSERT INTO sitemap_state (key, {columns}) VALUES ({marks}) ON CONFLICT(key) DO UPDATE SET {updates}",
                 [(row["key"], *(row.get(f) for f in SITEMAP_STATE_FIELDS)) for row in rows])
         return len(rows)
 

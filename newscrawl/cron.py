@@ -1,0 +1,298 @@
+"""What ``scrapy cronrun`` adds to a crawl: one run per spider at a time, a run summary, health checks and exit codes.
+
+- :class:`RunLock`: ``<lock dir>/<spider>.lock``, held with ``fcntl.flock`` for the life of the process and
+  holding the PID and start time for humans. The kernel drops a flock when its process dies, so the lock of
+  a killed run is free at once; the next run sees the dead run's PID still in the file and says so.
+- :class:`RunCollector`: signal handlers that count article pages fetched and the field coverage of every
+  item the spider extracted (stored, unchanged or dropped alike, so a layout change that empties a field
+  shows even when the items are then dropped).
+- :func:`evaluate`: the health checks on the finished run's stats and coverage, each failure with its exit
+  code; :func:`build_summary` and :func:`summary_line` for the summary file and the one stdout line.
+
+The checks are small and plain on purpose (spidermon would add a dependency, a unittest-style monitor
+suite and its own action plumbing for what is five comparisons; see the README, "Running from cron").
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from scrapy import signals
+
+from .store import DEFAULT_STATE
+
+# Exit codes, most severe first when several checks fail (the summary lists them all).
+EXIT_OK = 0
+EXIT_STORE = 3  # the store was unreachable, writes failed or items were spooled
+EXIT_NOTHING_FETCHED = 4  # no article could be fetched (discovery failed or every article request failed)
+EXIT_UNFINISHED = 5  # the crawl did not finish (could not start, or shut down by SIGTERM/SIGINT)
+EXIT_ERRORS = 6  # more ERROR log lines than NEWSCRAWL_MAX_ERRORS
+EXIT_COVERAGE = 7  # a field's coverage fell below its floor
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run of the spider holds the lock
+SEVERITY = (EXIT_STORE, EXIT_NOTHING_FETCHED, EXIT_UNFINISHED, EXIT_ERRORS, EXIT_COVERAGE)
+
+# Stats that mean the store did not take everything (set by the store pipeline and its spool).
+STORE_FAILURE_STATS = ("newscrawl/store/unavailable", "newscrawl/store/spooled", "newscrawl/store/spooled_touches",
+                       "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/store/lost")
+
+COVERAGE_FIELDS = ("headline", "published", "authors_or_source", "lead_image_credit")
+DEFAULT_FLOORS = "headline=0.99,published=0.95,authors_or_source=0.5,lead_image_credit=0.5"
+
+
+# -- the lock ---------------------------------------------------------------------------------------------
+
+class LockHeld(RuntimeError):
+    def __init__(self, path: Path, holder: str):
+        self.path, self.holder = path, holder
+        super().__init__(f"another run holds {path} ({holder or 'no PID written yet'})")
+
+
+class RunLock:
+    """An exclusive, non-blocking ``flock`` on ``path``; the file keeps the holder's PID and start time."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.fd: int | None = None
+        self.stale: str = ""  # what a previous holder that never released the lock left in the file
+
+    def acquire(self) -> "RunLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip().replace("\n", ", ")
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                raise LockHeld(self.path, holder) from None
+            raise
+        self.stale = os.pread(fd, 200, 0).decode("utf-8", "replace").strip().replace("\n", ", ")
+        started = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}\nstarted {started}\n".encode(), 0)
+        os.fsync(fd)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.ftruncate(self.fd, 0)  # an empty file: released cleanly (a killed run leaves its PID behind)
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> "RunLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def lock_path(settings, spider: str) -> Path:
+    folder = settings.get("NEWSCRAWL_LOCK_DIR") or Path(settings.get("NEWSCRAWL_STATE") or DEFAULT_STATE).parent
+    return Path(folder) / f"{spider}.lock"
+
+
+# -- coverage ---------------------------------------------------------------------------------------------
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def coverage_flags(item: Any) -> dict[str, bool]:
+    """Which of the watched fields an item has."""
+    lead = _get(item, "lead_image")
+    return {
+        "headline": bool((_get(item, "headline") or "").strip()),
+        "published": bool(_get(item, "published")),
+        "authors_or_source": bool(_get(item, "authors")) or bool((_get(item, "source") or "").strip()),
+        "lead_image_credit": lead is not None and bool(_get(lead, "credits") or _get(lead, "credit_raw")),
+    }
+
+
+def parse_floors(value: Any) -> dict[str, float]:
+    """``"headline=0.99,published=0.95"`` (or a dict) -> {field: floor}; unknown fields and shares outside
+    0..1 are errors."""
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = []
+        for part in str(value or "").split(","):
+            if not part.strip():
+                continue
+            name, sep, number = part.partition("=")
+            if not sep:
+                raise ValueError(f"coverage floors are field=share pairs, got {part.strip()!r}")
+            pairs.append((name, number))
+    floors = {}
+    for name, number in pairs:
+        name = str(name).strip()
+        if name not in COVERAGE_FIELDS:
+            raise ValueError(f"unknown coverage field {name!r} (known: {', '.join(COVERAGE_FIELDS)})")
+        try:
+            share = float(number)
+        except (TypeError, ValueError):
+            raise ValueError(f"coverage floor of {name} must be a number from 0 to 1, got {number!r}") from None
+        if not 0 <= share <= 1:
+            raise ValueError(f"coverage floor of {name} must be from 0 to 1, got {share}")
+        floors[name] = share
+    return floors
+
+
+class RunCollector:
+    """Counts a run's article pages and the coverage of every extracted item, from the crawler's signals."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.items = 0
+        self.filled = dict.fromkeys(COVERAGE_FIELDS, 0)
+        self.article_responses = 0
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+
+    def count(self, item) -> None:
+        self.items += 1
+        for name, present in coverage_flags(item).items():
+            self.filled[name] += present
+
+    def item_scraped(self, item, response, spider):
+        self.count(item)
+
+    def item_dropped(self, item, response, exception, spider):
+        if not str(exception).startswith("duplicate_in_run"):  # the same article again: counted once
+            self.count(item)
+
+    def item_error(self, item, response, spider, failure):
+        self.count(item)
+
+    def response_received(self, response, request, spider):
+        parse_article = getattr(spider, "parse_article", None)
+        if parse_article is not None and request.callback == parse_article:
+            self.article_responses += 1
+
+    def coverage(self) -> dict[str, Any]:
+        shares = {name: round(self.filled[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS}
+        return {"items": self.items, **shares}
+
+
+# -- checks -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    code: int
+    check: str
+    message: str
+
+    def asdict(self) -> dict[str, Any]:
+        return {"exit_code": self.code, "check": self.check, "message": self.message}
+
+
+def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_errors: int = 0,
+             floors: Mapping[str, float] | None = None, min_items: int = 10,
+             started: bool = True) -> list[Problem]:
+    """Every failed check of a finished run, most severe first (empty: healthy)."""
+    problems: list[Problem] = []
+    failures = [f"{name.split('/', 1)[1]}={str(stats[name])[:150]}" for name in STORE_FAILURE_STATS if stats.get(name)]
+    if failures:
+        problems.append(Problem(EXIT_STORE, "store", "the store did not take everything: " + ", ".join(failures)))
+    extracted = stats.get("newscrawl/articles_extracted", 0)
+    skipped = stats.get("newscrawl/incremental/skipped", 0)
+    if started and not extracted and not skipped:
+        sitemaps = stats.get("newscrawl/sitemap/fetched", 0) + stats.get("newscrawl/sections/fetched", 0)
+        how = ("the sitemaps listed no article, or every article request failed" if sitemaps
+               else "no sitemap or section page could be fetched")
+        problems.append(Problem(EXIT_NOTHING_FETCHED, "nothing_fetched",
+                                f"no article could be fetched ({how}; "
+                                f"{stats.get('downloader/response_count', 0)} responses to "
+                                f"{stats.get('downloader/request_count', 0)} requests)"))
+    reason = stats.get("finish_reason")
+    if not started:
+        problems.append(Problem(EXIT_UNFINISHED, "finished", "the crawl could not start (see the log)"))
+    elif reason != "finished" and not str(reason).startswith("closespider_"):
+        problems.append(Problem(EXIT_UNFINISHED, "finished", f"the crawl did not finish (finish_reason {reason})"))
+    errors = stats.get("log_count/ERROR", 0)
+    if errors > max_errors:
+        problems.append(Problem(EXIT_ERRORS, "errors", f"{errors} ERROR log lines (at most {max_errors} allowed)"))
+    items = coverage.get("items", 0)
+    if floors and items >= min_items:
+        low = [f"{name} {coverage[name]:.2f} < {floor:.2f}" for name, floor in floors.items()
+               if coverage.get(name) is not None and coverage[name] < floor]
+        if low:
+            problems.append(Problem(EXIT_COVERAGE, "coverage", f"field coverage below its floor over {items} items: "
+                                    + ", ".join(low)))
+    return sorted(problems, key=lambda p: SEVERITY.index(p.code))
+
+
+def exit_code(problems: list[Problem]) -> int:
+    return problems[0].code if problems else EXIT_OK
+
+
+# -- the summary ------------------------------------------------------------------------------------------
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def build_summary(spider: str, stats: Mapping[str, Any], collector: RunCollector, problems: list[Problem], *,
+                  duration: float, jsonl: str | None, started_at: datetime) -> dict[str, Any]:
+    dropped = {name.rsplit("/", 1)[1]: n for name, n in sorted(stats.items())
+               if name.startswith("newscrawl/dropped/")}
+    if stats.get("newscrawl/dedup/duplicate_in_run"):
+        dropped["duplicate_in_run"] = stats["newscrawl/dedup/duplicate_in_run"]
+    return {
+        "spider": spider,
+        "status": "ok" if not problems else "failed",
+        "exit_code": exit_code(problems),
+        "problems": [p.asdict() for p in problems],
+        "started_at": started_at.replace(microsecond=0).isoformat(),
+        "duration_s": round(duration, 2),
+        "finish_reason": stats.get("finish_reason"),
+        "counts": {
+            "requests": stats.get("downloader/request_count", 0),
+            "sitemap_skipped": stats.get("newscrawl/incremental/skipped", 0),
+            "fetched": collector.article_responses,
+            "extracted": stats.get("newscrawl/articles_extracted", 0),
+            "new": stats.get("newscrawl/dedup/new", 0),
+            "changed": stats.get("newscrawl/dedup/changed", 0),
+            "unchanged": stats.get("newscrawl/dedup/unchanged", 0),
+            "dropped": dropped,
+            "written": stats.get("newscrawl/store/written", 0),
+            "spooled": stats.get("newscrawl/store/spooled", 0),
+            "errors": stats.get("log_count/ERROR", 0),
+            "warnings": stats.get("log_count/WARNING", 0),
+        },
+        "coverage": collector.coverage(),
+        "jsonl": jsonl,
+        "stats": {k: _jsonable(v) for k, v in sorted(stats.items())},
+    }
+
+
+def summary_line(summary: Mapping[str, Any], path: str | Path | None) -> str:
+    c, cov = summary["counts"], summary["coverage"]
+    shares = " ".join(f"{name}={cov[name]:.2f}" for name in COVERAGE_FIELDS if cov.get(name) is not None)
+    dropped = sum(c["dropped"].values())
+    head = "OK" if not summary["problems"] else f"FAILED ({'; '.join(p['message'] for p in summary['problems'])})"
+    return (f"cronrun {summary['spider']}: {head} exit={summary['exit_code']} fetched={c['fetched']} "
+            f"skipped={c['sitemap_skipped']} extracted={c['extracted']} new={c['new']} changed={c['changed']} "
+            f"unchanged={c['unchanged']} dropped={dropped} written={c['written']} spooled={c['spooled']} "
+            f"errors={c['errors']} coverage[{cov['items']} items]{(' ' + shares) if shares else ''} "
+            f"duration={summary['duration_s']}s summary={path}")
+
+
+def print_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
