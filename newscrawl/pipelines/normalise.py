@@ -2,7 +2,8 @@
 
 The canonical URL is the page's own (else the fetched URL) with tracking parameters, the fragment and
 site-specific suffixes such as heute's ``/comments`` removed (:func:`newscrawl.urls.normalise_url`); the
-dedup key also folds ``www``. Switched off with ``NEWSCRAWL_NORMALISE_ENABLED = False``.
+dedup key also folds ``www``. A canonical URL that is no URL at all (a mangled page) is replaced by the
+fetched one (``newscrawl/repaired/bad_url``). Switched off with ``NEWSCRAWL_NORMALISE_ENABLED = False``.
 """
 
 from __future__ import annotations
@@ -49,11 +50,17 @@ class NormalisePipeline:
         for name in adapter.field_names():
             if name not in ("field_sources", "extractor") and adapter.get(name) is not None:
                 adapter[name] = normalise_value(adapter[name], name)
-        site = site_for(adapter.get("canonical_url") or adapter.get("url") or "")
-        source = adapter.get("canonical_url") or adapter.get("url")
-        if source:
-            canonical = normalise_url(source, drop_suffixes=site.URL_SUFFIXES, strip_www=False)
-            if canonical != adapter.get("canonical_url"):
-                self.crawler.stats.inc_value("newscrawl/normalised/canonical_url")
-            adapter["canonical_url"] = canonical
+        canonical = None
+        for source in (adapter.get("canonical_url"), adapter.get("url")):
+            if not source or not isinstance(source, str):
+                continue
+            try:
+                site = site_for(source)
+                canonical = normalise_url(source, drop_suffixes=site.URL_SUFFIXES, strip_www=False)
+                break
+            except ValueError:  # not a URL at all (a mangled page's <link rel=canonical>): try the next
+                self.crawler.stats.inc_value("newscrawl/repaired/bad_url")
+        if canonical != adapter.get("canonical_url"):
+            self.crawler.stats.inc_value("newscrawl/normalised/canonical_url")
+        adapter["canonical_url"] = canonical
         return item

@@ -1,0 +1,82 @@
+"""Downloader middlewares.
+
+:class:`RetryBackoffMiddleware` adds exponential backoff to Scrapy's ``RetryMiddleware``, which (in Scrapy
+2.19) re-schedules a failed request at once. A retry request (``retry_times`` = n in its meta) waits
+``NEWSCRAWL_RETRY_BACKOFF * 2**(n-1)`` seconds, at most ``NEWSCRAWL_RETRY_BACKOFF_MAX``, before it is
+downloaded; a ``Retry-After`` header (seconds or an HTTP date) on a 429 or 503 response replaces that
+delay, capped the same way. The wait is an ``asyncio.sleep`` of that request only: other requests go on.
+Stats: ``newscrawl/retry/backoff_count`` and ``newscrawl/retry/backoff_seconds`` (their sum).
+
+Which responses and errors are retried, and how often, stays Scrapy's (``RETRY_HTTP_CODES``,
+``RETRY_EXCEPTIONS``, ``RETRY_TIMES``; ``retry/count``, ``retry/reason_count/<reason>``,
+``retry/max_reached``). 404 and 410 are not retried; ``HttpErrorMiddleware`` logs and counts them
+(``httperror/response_ignored_status_count/<code>``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from scrapy.exceptions import NotConfigured
+
+RETRY_AFTER_META = "newscrawl_retry_after"
+DONE_META = "newscrawl_backoff_done"
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date), None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryBackoffMiddleware:
+    def __init__(self, crawler, base: float, maximum: float):
+        self.crawler = crawler
+        self.base = base
+        self.maximum = maximum
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 2.0)
+        if not settings.getbool("RETRY_ENABLED", True) or base <= 0:
+            raise NotConfigured("retries or their backoff are off")
+        return cls(crawler, base, max(0.0, settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)))
+
+    def delay(self, retry_times: int, retry_after: float | None = None) -> float:
+        wanted = retry_after if retry_after is not None else self.base * 2 ** (retry_times - 1)
+        return min(self.maximum, wanted)
+
+    def process_response(self, request, response):
+        # Runs before RetryMiddleware builds the retry request (a copy of this one's meta).
+        if response.status in (429, 503):
+            seconds = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if seconds is not None:
+                request.meta[RETRY_AFTER_META] = seconds
+        return response
+
+    async def process_request(self, request):
+        retry_times = request.meta.get("retry_times", 0)
+        if not retry_times or request.meta.get(DONE_META) == retry_times:
+            return None  # not a retry, or this retry already waited (a redirect of it, say)
+        request.meta[DONE_META] = retry_times
+        seconds = self.delay(retry_times, request.meta.pop(RETRY_AFTER_META, None))
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/retry/backoff_count")
+        stats.inc_value("newscrawl/retry/backoff_seconds", seconds)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        return None
