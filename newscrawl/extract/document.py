@@ -87,11 +87,6 @@ def element_text(el) -> str:
     return clean_text("".join(parts))
 
 
-def classes(el) -> str:
-    """Lower-cased class and id attribute of an element, for substring tests against naming conventions."""
-    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-
-
 _XML_INCOMPATIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

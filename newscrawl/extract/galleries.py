@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 from lxml_html_clean import Cleaner
 
-from .credits import split_credits, strip_credit_prefix
+from .credits import split_credits
 from .document import clean_text, element_text
 
 COUNTER = re.compile(r"(?<![\d/.,])1\s*/\s*(\d{1,4})(?![\d/])")
@@ -126,10 +126,6 @@ def dedupe_slides(entries: list[dict]) -> list[dict]:
     for i, entry in enumerate(out, 1):
         entry["position"] = i
     return out
-
-
-def is_credit_label(text: str) -> bool:
-    return strip_credit_prefix(text) != text
 
 
 def _iso_day(day: str, month: str, year: str) -> str | None:

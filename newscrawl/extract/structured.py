@@ -77,14 +77,6 @@ def jsonld_objects(page: Page) -> list[dict]:
     return out
 
 
-def jsonld_article(page: Page) -> dict | None:
-    """The page's article object: the Article-typed object with the most properties."""
-    articles = [o for o in jsonld_objects(page) if _types(o) & ARTICLE_TYPES]
-    if not articles:
-        return None
-    return max(articles, key=len)
-
-
 def _resolve(obj: Any, index: dict[str, dict]) -> Any:
     if isinstance(obj, dict) and set(obj) <= {"@id"} and obj.get("@id") in index:
         return index[obj["@id"]]
