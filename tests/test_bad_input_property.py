@@ -153,8 +153,8 @@ def test_the_unmutated_pages_are_valid_items():
         assert_valid(item)
 
 
-# Minimal pages the property found that make the extractor raise (newscrawl/extract/ belongs to the
-# extraction work; reported there). Non-strict xfail: they pass as XPASS once extraction is fixed.
+# Minimal pages the property found that made the extractor raise (fixed in newscrawl/extract/): kept as
+# regression cases.
 EXTRACTOR_FAILURES = [
     pytest.param(b'<html><head><link rel="canonical" href="https://[www.heute.at/s/x-100170609"></head>'
                  b"<body><h1>H</h1><p>Text</p></body></html>", id="canonical-href-with-a-bracket"),
@@ -165,9 +165,24 @@ EXTRACTOR_FAILURES = [
 ]
 
 
-@pytest.mark.xfail(raises=ValueError, strict=False, reason="extract_article raises ValueError on these pages "
-                   "(Page.absolute: urljoin; Page.__init__: _remove_keeping_tail assigns a control character)")
 @pytest.mark.parametrize("page", EXTRACTOR_FAILURES)
-def test_pages_the_property_found_that_break_extraction(page):
+def test_pages_the_property_found_go_through_as_valid_items(page):
+    validate, normalise = pipelines()
     for html in (page, page.decode("utf-8")):
-        extract_article(html, "https://www.heute.at/s/x-100170609")
+        item = extract_article(html, "https://www.heute.at/s/x-100170609")
+        assert_valid(normalise.process_item(validate.process_item(item)))
+
+
+EMPTY_BOLD_CAPTION = (
+    b'<html><body><h1>H</h1><p>Body text long enough.</p><div class="Gallery_gallery__x8KpQ" data-testid="gallery">'
+    b'<div class="Gallery_top__L2m0d"><div class="Gallery_counter__Rw7Yh">1/2</div></div>'
+    b'<div class="Gallery_slides__9cFvT"><div class="Gallery_slide__Zt4Kb" data-index="0">'
+    b'<div class="Gallery_imageWrap__c0VbE"><img src="https://x/a.jpg" class="Gallery_image__Pp1sR"></div>'
+    b'<div class="Gallery_caption__V7nQe"><p><strong></strong>Teaser</p></div></div></div></div></body></html>')
+
+
+def test_a_gallery_caption_with_an_empty_bold_part_goes_through():
+    # Found by the property above: caption_parts split the caption on an empty <strong>'s text.
+    validate, normalise = pipelines()
+    item = extract_article(EMPTY_BOLD_CAPTION, "https://www.heute.at/s/x-100170609")
+    assert_valid(normalise.process_item(validate.process_item(item)))

@@ -84,7 +84,7 @@ def caption_parts(fragment: str, *, article_id_of=None) -> dict:
              "teaser": None, "link_url": None, "linked_article_id": None}
     if root is None:
         return parts
-    bold = next(iter(root.xpath(".//strong|.//b")), None)
+    bold = next((b for b in root.xpath(".//strong|.//b") if element_text(b)), None)  # an empty <strong> is no title
     link = next(iter(root.xpath(".//a[@href or @data-li-document-ref]")), None)
     if bold is not None:
         title = element_text(bold)

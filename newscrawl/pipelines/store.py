@@ -73,7 +73,7 @@ class StorePipeline:
         spool = self.client.spool
         if spool is None or not spool.path.exists():
             return
-        result = await self.client._run(replay, spool, self.client.store, self.client.buffer_size)
+        result = await self.client.call(replay, spool, self.client.store, self.client.buffer_size)
         if not result.replayed and not result.remaining:
             return
         stats = self.crawler.stats
