@@ -15,6 +15,10 @@ from ..extract import extract
 from ..extract.sites import Site, site_for
 
 
+# Less body text than this is a section, image or error page served at an article URL, or an empty page.
+MIN_BODY_CHARS = 150
+
+
 class ArticleSpider(scrapy.Spider):
     """Base class: subclasses discover article URLs and use :meth:`parse_article` as their callback."""
 
@@ -29,9 +33,11 @@ class ArticleSpider(scrapy.Spider):
             return
         site = self.site or site_for(response.url)
         article = extract(response.text, response.url, site=site, fetched_at=datetime.now(timezone.utc))
-        if not article.headline and not article.body:
+        body_chars = sum(len(p) for p in article.body)
+        if not article.headline or body_chars < MIN_BODY_CHARS:
             stats.inc_value("newscrawl/skipped/not_article")
-            self.logger.info("Skipped %s: no headline and no body text, not an article page", response.url)
+            self.logger.info("Skipped %s: not an article page (headline %s, %d characters of body text)",
+                             response.url, "found" if article.headline else "missing", body_chars)
             return
         stats.inc_value("newscrawl/articles_extracted")
         yield article
