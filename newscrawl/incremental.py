@@ -49,7 +49,7 @@ from itemadapter import ItemAdapter, is_item
 from scrapy import Request, signals
 
 from .extract.dates import parse_date
-from .records import content_hash, record_key
+from .records import content_hash, item_dict, record_key
 from .store import store_client
 
 logger = logging.getLogger(__name__)
@@ -283,14 +283,14 @@ class IncrementalMiddleware:
 
     async def item_scraped(self, item, response, spider):
         adapter = ItemAdapter(item)
-        self.record(response, item, adapter.get("content_hash") or content_hash(adapter.asdict()))
+        self.record(response, item, adapter.get("content_hash") or content_hash(item_dict(item)))
         await self.maybe_flush()
 
     async def item_dropped(self, item, response, exception, spider):
         reason = str(exception).split(":", 1)[0]
         if reason == "duplicate_in_run":  # the same article from another URL of this run records it
             return
-        self.record(response, item, content_hash(ItemAdapter(item).asdict()) if reason == "unchanged" else None)
+        self.record(response, item, content_hash(item_dict(item)) if reason == "unchanged" else None)
         await self.maybe_flush()
 
     def response_received(self, response, request, spider):

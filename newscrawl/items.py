@@ -7,7 +7,7 @@ the README's field table; keep the two in sync.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -73,7 +73,20 @@ class Article:
     extractor: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 ARTICLE_FIELDS = tuple(Article.__dataclass_fields__)
+
+
+def plain(value: Any) -> Any:
+    """Items, lists and dicts as plain JSON-ready data: what :func:`dataclasses.asdict` gives for these
+    items, without its deep copies and type checks of every leaf (several times faster on big galleries)."""
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is not None and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in fields}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value

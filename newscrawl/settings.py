@@ -77,6 +77,7 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"jsonlines": "newscrawl.exporters.JsonLinesExporter", "jsonl": "newscrawl.exporters.JsonLinesExporter"}
 
 # Pipelines, one concern each, in this order.
 ITEM_PIPELINES = {

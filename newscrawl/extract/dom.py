@@ -567,10 +567,10 @@ def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
             if not isinstance(el.tag, str) or el is img:
                 continue
             words = class_words(el)
-            if not words:
+            if not words & (CAPTION | CREDIT):
                 continue
             text = element_text(el)
-            if words & (CAPTION | CREDIT) and looks_like_escaped_html(text):
+            if looks_like_escaped_html(text):
                 caption_html = caption_html or text  # the escaped copy is the source HTML itself
             elif words & CREDIT and credit is None:
                 credit = text

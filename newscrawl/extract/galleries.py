@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -72,8 +73,17 @@ def caption_parts(fragment: str, *, article_id_of=None) -> dict:
     """Split a caption (HTML or text) into text, sanitised HTML, date, title, teaser and link.
 
     ``article_id_of`` maps a link URL to the linked article's id (site-specific); the
-    ``data-li-document-ref`` attribute, when present, wins over it.
+    ``data-li-document-ref`` attribute, when present, wins over it. Parsing is memoised: news galleries
+    repeat the same slides in hundreds of articles.
     """
+    parts = dict(_parse_caption(fragment))
+    if parts["linked_article_id"] is None and parts["link_url"] and article_id_of:
+        parts["linked_article_id"] = article_id_of(parts["link_url"])
+    return parts
+
+
+@lru_cache(maxsize=8192)
+def _parse_caption(fragment: str) -> dict:
     html = sanitise(fragment) if "<" in fragment else ""
     try:
         root = lxml.html.fragment_fromstring(html or f"<span>{_escape(fragment)}</span>", create_parent="div")
@@ -104,8 +114,6 @@ def caption_parts(fragment: str, *, article_id_of=None) -> dict:
         ref = (link.get("data-li-document-ref") or "").strip()
         if ref.isdigit():
             parts["linked_article_id"] = ref
-        elif href and article_id_of:
-            parts["linked_article_id"] = article_id_of(href)
     return parts
 
 

@@ -20,8 +20,9 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
+
+from ..records import item_dict
 
 from ..store import FlushResult, StoreWriteError, build_record, replay, store_client
 
@@ -110,7 +111,7 @@ class StorePipeline:
                          "store is back (the next crawl also drains it first)", spooled, self.client.spool.path)
 
     async def process_item(self, item):
-        data = ItemAdapter(item).asdict()
+        data = item_dict(item)
         seen_at = data.get("fetched_at") or datetime.now(timezone.utc).isoformat()
         if data.get("revision") is None and data.get("content_hash"):  # dedup could not ask the store
             record = build_record({**data, "revision": 0}, seen_at)

@@ -35,6 +35,8 @@ import bson
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from ..records import item_dict
+
 MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 INT64 = 2 ** 63
 LIST_OF_TEXT = frozenset({"body", "subheadings", "authors", "keywords", "credits"})
@@ -170,7 +172,7 @@ class ValidatePipeline:
 
     def check_size(self, adapter: ItemAdapter, url: str) -> None:
         try:
-            size = len(bson.encode(adapter.asdict()))
+            size = len(bson.encode(item_dict(adapter)))
         except (bson.errors.BSONError, OverflowError, ValueError, TypeError) as exc:
             raise drop(self.crawler, "not_storable", f"{type(exc).__name__}: {str(exc)[:200]} at {url}")
         if size > self.max_document_bytes:
