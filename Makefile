@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test crawl clean
+.PHONY: install demo test crawl clean redis-server
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m newscrawl.demo
 
-## Run the whole test suite (starts its own loopback servers).
-test: $(STAMP)
+## Run the whole test suite (starts its own loopback servers; installs Debian's redis-server when missing).
+test: $(STAMP) redis-server
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+redis-server:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) \
+		|| echo "redis-server could not be installed: the distributed tests will be skipped"
 
 ## Crawl the real heute.at (needs internet).
 crawl: $(STAMP)

@@ -124,5 +124,18 @@ NEWSCRAWL_COVERAGE_FLOORS = os.environ.get(
     "NEWSCRAWL_COVERAGE_FLOORS", "headline=0.99,published=0.95,authors_or_source=0.5,lead_image_credit=0.5")
 NEWSCRAWL_COVERAGE_MIN_ITEMS = int(env_float("NEWSCRAWL_COVERAGE_MIN_ITEMS", 10))
 
+# Distributed crawling (newscrawl.distributed): with REDIS_URL set, N workers share scrapy-redis's request queue
+# and fingerprint set in that Redis (keys <spider>:requests and <spider>:dupefilter, kept between runs);
+# without it, Scrapy's own scheduler and duplicate filter, as before.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    SCHEDULER = "newscrawl.distributed.Scheduler"  # scrapy_redis.scheduler.Scheduler, see there
+    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+    SCHEDULER_PERSIST = True
+    SCHEDULER_QUEUE_CLASS = "newscrawl.distributed.ReliablePriorityQueue"
+    EXTENSIONS = {"newscrawl.distributed.RedisCrawlExtension": 500}
+# Seconds a worker's heartbeat lives: its in-flight requests go back to the queue this long after it died.
+NEWSCRAWL_REDIS_WORKER_TTL = env_float("NEWSCRAWL_REDIS_WORKER_TTL", 30)
+
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
