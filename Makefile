@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test crawl clean redis-server
+.PHONY: install demo demo-distributed test crawl clean redis-server
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 ## Serve the bundled heute.at mirror on 127.0.0.1, crawl it with `scrapy crawl heute`, print a summary.
 demo: $(STAMP)
 	$(BIN)/python -m newscrawl.demo
+
+## Two workers sharing one Redis queue over a generated mirror (needs redis-server: make redis-server).
+demo-distributed: $(STAMP) redis-server
+	$(BIN)/python -m newscrawl.demo_distributed
 
 ## Run the whole test suite (starts its own loopback servers; installs Debian's redis-server when missing).
 test: $(STAMP) redis-server
