@@ -32,6 +32,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from pymongo import MongoClient  # noqa: E402
+
 from newscrawl.demo_distributed import free_port, start_redis  # noqa: E402
 from newscrawl.testing.generate_mirror import generate  # noqa: E402
 
@@ -132,8 +134,12 @@ def main() -> int:
                 logs = [w.stderr.read() for w in workers]
                 usage = [os.wait4(w.pid, 0)[2].ru_maxrss for w in workers]
                 wall = time.monotonic() - started
-                written = sum(count(lg, "newscrawl/store/written") for lg in logs)
-                assert written == args.pages, f"two workers wrote {written} of {args.pages}"
+                with MongoClient(mongo_uri) as client:
+                    stored = len(client[f"bench_d{r}"]["articles"].distinct("key"))
+                fetched = [count(lg, "newscrawl/articles_extracted") for lg in logs]
+                print(f"round {r + 1} (d): workers fetched {fetched} (sum {sum(fetched)}), store holds {stored} "
+                      f"distinct articles", flush=True)
+                assert stored == args.pages, f"two workers stored {stored} of {args.pages} articles"
                 results["d"].append((args.pages / wall, max(usage)))
                 print(f"round {r + 1}: " + ", ".join(f"({k}) {v[-1][0]:.0f} pages/s" for k, v in results.items()),
                       flush=True)
