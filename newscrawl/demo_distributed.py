@@ -22,15 +22,10 @@ import time
 from pathlib import Path
 
 from .mirror import serve
+from .testing import free_port
 from .testing.generate_mirror import generate
 
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.mirror import serve
+from newscrawl.testing import free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 HEUTE_MIRROR = PROJECT / "tests" / "site" / "heute"
@@ -49,12 +49,6 @@ def run_scrapy(*args: str, cwd: Path = PROJECT, env: dict | None = None, timeout
     cmd = [sys.executable, "-m", "scrapy", *args,
            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
     return subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_mongo(uri: str, timeout: float = 30.0) -> None:

@@ -1,1 +1,10 @@
-"""Helpers for tests, demos and benchmarks (generated mirrors)."""
+"""Helpers for tests, demos and benchmarks (free loopback ports, generated mirrors)."""
+
+import socket
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
