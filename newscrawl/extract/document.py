@@ -16,9 +16,9 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-# Characters that never belong in extracted text: zero-width marks, soft hyphen, BOM, C0 controls.
-_INVISIBLE_TABLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x7F, *range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+# Characters a reader never sees: zero-width spaces and joiners, word joiner, BOM, soft hyphen, DEL and the
+# C0 controls other than the whitespace ones. One regex pass (str.translate with a dict is ~10x slower).
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x7f\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Elements removed after parsing: they never hold text a reader sees.
 # (<noscript> stays: lazy-loading pages put the real <img> there; the DOM walk does not read its text.)
 INVISIBLE_TAGS = ("script", "style", "template", "svg", "iframe", "object", "embed", "canvas")
@@ -31,7 +31,7 @@ def clean_text(value: str | None) -> str:
         return ""
     if not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
-    return " ".join(value.translate(_INVISIBLE_TABLE).split())
+    return " ".join(_INVISIBLE.sub("", value).split())
 
 
 def split_url(url: str | None) -> SplitResult:
@@ -142,6 +142,8 @@ class Page:
         href = (href or "").strip()
         if not href or href.startswith(("data:", "javascript:", "about:")):
             return None
+        if href.startswith(("https://", "http://")) and "[" not in href and not href.endswith("?"):
+            return href  # already absolute: what urljoin would return, without its parsing (galleries have 50+)
         try:
             return urljoin(self.url, href)
         except ValueError:  # "https://[www.example.com/..." and other unparsable hosts

@@ -569,12 +569,12 @@ def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
             words = class_words(el)
             if not words & (CAPTION | CREDIT):
                 continue
-            text = element_text(el)
-            if looks_like_escaped_html(text):
+            # Text is read only where it is used (a figcaption wrapping caption and credit is skipped unread).
+            if (el.text or "").lstrip().startswith("<") and looks_like_escaped_html(text := element_text(el)):
                 caption_html = caption_html or text  # the escaped copy is the source HTML itself
             elif words & CREDIT and credit is None:
-                credit = text
-            elif words & CAPTION and text and caption_text is None and not _holds_credit(el):
+                credit = element_text(el)
+            elif words & CAPTION and caption_text is None and not _holds_credit(el) and element_text(el):
                 caption_text = _inner_html(el)
         fragment = caption_text or caption_html or ""
         if not fragment and img.get("alt"):
