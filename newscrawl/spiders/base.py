@@ -1,7 +1,8 @@
 """What every newscrawl spider shares: turning a fetched article page into an item.
 
-Spiders only discover and fetch; this callback hands the page to :func:`newscrawl.extract.extract` and
-counts what happened in the crawl stats. It holds no selectors.
+Spiders only discover and fetch; this callback hands the page to :func:`newscrawl.extract.extract` (in
+worker processes: :mod:`newscrawl.extract_workers`) and counts what happened in the crawl stats. It holds
+no selectors.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from datetime import datetime, timezone
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from ..extract import extract
 from ..extract.sites import Site, site_for
+from ..extract_workers import ExtractionCrashed, ExtractionWorkers
 
 
 # Less body text than this is a section, image or error page served at an article URL, or an empty page.
@@ -23,8 +24,15 @@ class ArticleSpider(scrapy.Spider):
     """Base class: subclasses discover article URLs and use :meth:`parse_article` as their callback."""
 
     site: Site | None = None  # None: chosen from each URL
+    extraction: ExtractionWorkers | None = None
 
-    def parse_article(self, response: Response):
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.extraction = ExtractionWorkers.from_crawler(crawler)
+        return spider
+
+    async def parse_article(self, response: Response):
         stats = self.crawler.stats
         if not isinstance(response, TextResponse):
             stats.inc_value("newscrawl/skipped/not_html")
@@ -32,7 +40,14 @@ class ArticleSpider(scrapy.Spider):
                              response.headers.get("Content-Type", b"?").decode("latin-1"))
             return
         site = self.site or site_for(response.url)
-        article = extract(response.text, response.url, site=site, fetched_at=datetime.now(timezone.utc))
+        workers = self.extraction or ExtractionWorkers(0)
+        try:
+            article = await workers.extract(response.text, response.url, site=site,
+                                            fetched_at=datetime.now(timezone.utc))
+        except ExtractionCrashed as exc:
+            stats.inc_value("newscrawl/skipped/extract_crashed")
+            self.logger.error("Skipped %s: %s", response.url, exc)
+            return
         body_chars = sum(len(p) for p in article.body)
         if not article.headline or body_chars < MIN_BODY_CHARS:
             stats.inc_value("newscrawl/skipped/not_article")

@@ -1,0 +1,130 @@
+"""Extraction in worker processes, so the crawl's reactor thread only fetches and runs the pipelines.
+
+Parsing and extracting a news page with a 50-slide gallery costs several milliseconds of CPU, more than
+Scrapy spends fetching it; in the crawl process that work blocks the reactor and caps a crawl at what one
+core extracts. With ``NEWSCRAWL_EXTRACT_PROCESSES = N`` (default: one less than the machine's cores, at
+most 4; ``0`` extracts in the crawl process as before) :meth:`ExtractionWorkers.extract` sends the page to
+one of N processes started with ``spawn`` (never ``fork`` from a running reactor) and awaits the
+:class:`~newscrawl.items.Article`; the result is the same as in-process extraction.
+
+A worker that dies (a crash in a C library, the OOM killer) breaks the pool: every page in flight fails
+with it. The pool is restarted and those pages are submitted again, each at most ``MAX_ATTEMPTS`` times;
+a page that keeps killing workers is reported by :class:`ExtractionCrashed` and skipped by the spider
+with the recorded reason ``newscrawl/skipped/extract_crashed``. Counted in the stats:
+``newscrawl/extract_workers/{processes,restarts}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from scrapy import signals
+from scrapy.utils.reactor import is_asyncio_reactor_installed
+
+from .extract import extract
+from .extract.sites import Site
+from .items import Article
+
+logger = logging.getLogger(__name__)
+
+MAX_PROCESSES = 4
+MAX_ATTEMPTS = 3
+
+
+class ExtractionCrashed(RuntimeError):
+    """A page whose extraction killed a worker process ``MAX_ATTEMPTS`` times."""
+
+
+def default_processes() -> int:
+    return max(0, min((os.cpu_count() or 1) - 1, MAX_PROCESSES))
+
+
+def parse_processes(value) -> int:
+    """``NEWSCRAWL_EXTRACT_PROCESSES``: empty or ``auto`` = :func:`default_processes`; else a count >= 0."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", "auto"):
+        return default_processes()
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"NEWSCRAWL_EXTRACT_PROCESSES must be 'auto' or a whole number >= 0, got {value!r}")
+    return count
+
+
+def _warm_up() -> None:
+    """Worker initialiser: run one extraction so imports and compiled patterns are ready before real pages."""
+    extract("<html><body><h1>x</h1><p>warm-up</p></body></html>", "https://example.com/warm-up")
+
+
+def _extract(html: str, url: str, site: Site, fetched_at: datetime) -> Article:
+    return extract(html, url, site=site, fetched_at=fetched_at)
+
+
+class ExtractionWorkers:
+    """Extraction in ``processes`` worker processes (0: in the calling thread). One per crawler."""
+
+    def __init__(self, processes: int, crawler=None):
+        self.processes = processes
+        self.crawler = crawler  # for its stats, which exist only once the crawl runs
+        self._pool: ProcessPoolExecutor | None = None
+        self._generation = 0  # bumped on every restart, so concurrent failures restart the pool once
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "ExtractionWorkers":
+        processes = parse_processes(crawler.settings.get("NEWSCRAWL_EXTRACT_PROCESSES"))
+        if processes and not is_asyncio_reactor_installed():
+            logger.warning("NEWSCRAWL_EXTRACT_PROCESSES needs the asyncio reactor; extracting in the crawl process")
+            processes = 0
+        workers = cls(processes, crawler)
+        crawler.signals.connect(workers.close, signal=signals.spider_closed)
+        return workers
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_warm_up)
+            self._count("processes", self.processes, set_value=True)
+            logger.info("Extracting pages in %d worker process(es)", self.processes)
+        return self._pool
+
+    def _count(self, what: str, n: int, set_value: bool = False) -> None:
+        if self.crawler is not None and self.crawler.stats is not None:
+            stats = self.crawler.stats
+            (stats.set_value if set_value else stats.inc_value)(f"newscrawl/extract_workers/{what}", n)
+
+    def _restart(self, generation: int) -> None:
+        if generation != self._generation:
+            return  # another page in flight already restarted the pool after the same crash
+        self._generation += 1
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+        self._count("restarts", 1)
+
+    async def extract(self, html: str, url: str, *, site: Site, fetched_at: datetime) -> Article:
+        """The page's :class:`Article`; raises what extraction raises, or :class:`ExtractionCrashed`."""
+        if not self.processes:
+            return extract(html, url, site=site, fetched_at=fetched_at)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            generation = self._generation
+            try:
+                future = self._executor().submit(_extract, html, url, site, fetched_at)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                logger.warning("An extraction worker died while %s was in flight (attempt %d of %d); "
+                               "restarting the workers", url, attempt, MAX_ATTEMPTS)
+                self._restart(generation)
+        raise ExtractionCrashed(f"extraction of {url} killed a worker process {MAX_ATTEMPTS} times")
+
+    def close(self, spider=None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,145 @@
+"""Extraction in worker processes: same result as in-process, workers that die are replaced, bad settings refused.
+
+The workers are real ``spawn`` processes. A worker crash is made by a site module (defined here, so that the
+worker imports it by name) whose ``refine`` ends its process with ``os._exit`` — what a crash in a C library
+or the OOM killer looks like to the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from newscrawl.extract import extract
+from newscrawl.extract.sites import Site
+from newscrawl.extract.sites.heute import Heute
+from newscrawl.extract_workers import MAX_ATTEMPTS, ExtractionCrashed, ExtractionWorkers, parse_processes
+from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
+
+FETCHED = datetime(2025, 7, 3, 8, 0, tzinfo=timezone.utc)
+PAGE_ID = "100283517"  # the Netflix article with its 50-slide gallery
+
+
+def page() -> tuple[str, str]:
+    return (HEUTE_MIRROR / "s" / f"{PAGE_ID}.html").read_text(encoding="utf-8"), f"https://www.heute.at/s/x-{PAGE_ID}"
+
+
+class CrashingSite(Site):
+    """Kills the worker process while extracting, as long as its marker file does not exist; with
+    ``once``, it creates the marker first, so the next attempt succeeds."""
+
+    NAME = "crashing"  # not "generic": extract() would pick the site of the page's canonical URL instead
+
+    def __init__(self, marker: str, once: bool):
+        self.marker, self.once = marker, once
+
+    def refine(self, page, cands):
+        if not os.path.exists(self.marker):
+            if self.once:
+                Path(self.marker).touch()
+            os._exit(70)
+        super().refine(page, cands)
+
+
+class FailingSite(Site):
+    NAME = "failing"
+
+    def refine(self, page, cands):
+        raise ValueError("a bug in a site module")
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("value,expected", [("", None), ("auto", None), ("0", 0), ("3", 3), (" 2 ", 2)])
+def test_the_process_count_setting(value, expected):
+    from newscrawl.extract_workers import default_processes
+    assert parse_processes(value) == (default_processes() if expected is None else expected)
+
+
+@pytest.mark.parametrize("value", ["-1", "many", "1.5"])
+def test_a_bad_process_count_is_refused_with_the_setting_named(value):
+    with pytest.raises(ValueError, match="NEWSCRAWL_EXTRACT_PROCESSES must be 'auto' or a whole number"):
+        parse_processes(value)
+
+
+def test_a_worker_process_gives_the_same_article_as_in_process_extraction():
+    html, url = page()
+    workers = ExtractionWorkers(2)
+    try:
+        async def both():
+            return await asyncio.gather(*(workers.extract(html, url, site=Heute(), fetched_at=FETCHED)
+                                          for _ in range(3)))
+        results = run(both())
+    finally:
+        workers.close()
+    expected = extract(html, url, site=Heute(), fetched_at=FETCHED)
+    assert len(expected.galleries[0].entries) == 50
+    assert all(result == expected for result in results)
+
+
+def test_zero_processes_extracts_in_the_calling_thread():
+    html, url = page()
+    workers = ExtractionWorkers(0)
+    assert run(workers.extract(html, url, site=Heute(), fetched_at=FETCHED)) == extract(
+        html, url, site=Heute(), fetched_at=FETCHED)
+    assert workers._pool is None
+
+
+def test_an_error_in_extraction_reaches_the_caller_as_itself():
+    html, url = page()
+    workers = ExtractionWorkers(1)
+    try:
+        with pytest.raises(ValueError, match="a bug in a site module"):
+            run(workers.extract(html, url, site=FailingSite(), fetched_at=FETCHED))
+        # the pool is intact: the next page extracts
+        assert run(workers.extract(html, url, site=Heute(), fetched_at=FETCHED)).article_id == PAGE_ID
+        assert workers._generation == 0
+    finally:
+        workers.close()
+
+
+def test_a_worker_that_dies_is_replaced_and_the_page_is_extracted_again(tmp_path):
+    html, url = page()
+    workers = ExtractionWorkers(1)
+    try:
+        article = run(workers.extract(html, url, site=CrashingSite(str(tmp_path / "marker"), once=True),
+                                      fetched_at=FETCHED))
+        assert article.headline and (tmp_path / "marker").exists()
+        assert workers._generation == 1  # one restart
+    finally:
+        workers.close()
+
+
+def test_a_page_that_kills_every_worker_is_given_up_after_the_attempts(tmp_path):
+    html, url = page()
+    workers = ExtractionWorkers(1)
+    try:
+        with pytest.raises(ExtractionCrashed, match=f"killed a worker process {MAX_ATTEMPTS} times"):
+            run(workers.extract(html, url, site=CrashingSite(str(tmp_path / "never"), once=False),
+                                fetched_at=FETCHED))
+        assert workers._generation == MAX_ATTEMPTS
+        # and the crawl goes on: a good page after it extracts in a fresh pool
+        assert run(workers.extract(html, url, site=Heute(), fetched_at=FETCHED)).article_id == PAGE_ID
+    finally:
+        workers.close()
+
+
+def test_the_crawl_exports_the_same_items_with_and_without_worker_processes(tmp_path, heute_mirror):
+    runs = {}
+    for processes in ("0", "2"):
+        out = tmp_path / f"items-{processes}.jsonl"
+        result = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", "-O", str(out),
+                            env={"NEWSCRAWL_EXTRACT_PROCESSES": processes})
+        assert result.returncode == 0, result.stderr[-2000:]
+        workers_stat = "'newscrawl/extract_workers/processes': 2" in result.stderr
+        assert workers_stat == (processes == "2")
+        runs[processes] = {item["article_id"]: {k: v for k, v in item.items() if k != "fetched_at"}
+                           for item in read_jsonl(out)}
+    assert len(runs["0"]) == 19
+    assert runs["0"] == runs["2"]
