@@ -14,6 +14,7 @@ import json
 from dataclasses import is_dataclass
 from typing import Any, Mapping
 
+import orjson
 from itemadapter import ItemAdapter
 
 from .items import plain
@@ -26,13 +27,21 @@ CONTENT_FIELDS = (
 )
 
 
+# Values orjson must not turn into text silently (a datetime, a str subclass): item_dict leaves them to plain().
+_ROUND_TRIP = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
 def item_dict(item: Any) -> dict[str, Any]:
-    """An item as a plain dict. Dataclass items go through :func:`newscrawl.items.plain`, which is many times
-    faster than ``ItemAdapter(item).asdict()`` on articles with large galleries; other items use ItemAdapter."""
+    """An item as a new plain dict. A dataclass item of JSON types goes through an orjson round trip (C
+    code, ~2x faster than :func:`newscrawl.items.plain`, many times faster than ``ItemAdapter.asdict()`` on
+    articles with large galleries); other values through ``plain``; other items through ItemAdapter."""
     if isinstance(item, ItemAdapter):
         item = item.item
     if is_dataclass(item) and not isinstance(item, type):
-        return plain(item)
+        try:
+            return orjson.loads(orjson.dumps(item, option=_ROUND_TRIP))
+        except TypeError:  # a datetime, a set, a lone surrogate, a huge int...: kept as they are
+            return plain(item)
     return ItemAdapter(item).asdict()
 
 
@@ -45,19 +54,42 @@ def record_key(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-def is_injected_gallery(gallery: Mapping[str, Any]) -> bool:
+def _get(value: Any, name: str) -> Any:
+    """A field of a mapping or a dataclass item (an Image, a Gallery or a GalleryEntry, say)."""
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
+def is_injected_gallery(gallery: Any) -> bool:
     """A news-of-the-day gallery: every slide links to another article (heute injects these everywhere)."""
-    entries = gallery.get("entries") or []
-    return bool(entries) and all(e.get("linked_article_id") for e in entries)
+    entries = _get(gallery, "entries") or []
+    return bool(entries) and all(_get(e, "linked_article_id") for e in entries)
 
 
-def content_fields(item: Mapping[str, Any]) -> dict[str, Any]:
-    content = {field: item.get(field) for field in CONTENT_FIELDS}
-    content["galleries"] = [g for g in (item.get("galleries") or []) if not is_injected_gallery(g)]
+def content_fields(item: Any) -> dict[str, Any]:
+    """The fields the content hash covers, of a dict item, a dataclass item or an ItemAdapter."""
+    adapter = item if isinstance(item, (Mapping, ItemAdapter)) else ItemAdapter(item)
+    content = {field: adapter.get(field) for field in CONTENT_FIELDS}
+    content["galleries"] = [g for g in (adapter.get("galleries") or []) if not is_injected_gallery(g)]
     return content
 
 
-def content_hash(item: Mapping[str, Any]) -> str:
-    payload = json.dumps(content_fields(item), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                         default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _fields_of(value: Any) -> dict[str, Any]:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: getattr(value, name) for name in value.__dataclass_fields__}
+    raise TypeError(type(value).__name__)
+
+
+def content_hash(item: Any) -> str:
+    """SHA-256 of the content fields as canonical JSON (sorted keys, compact, UTF-8) of a dict item, a
+    dataclass item or an ItemAdapter: the same digest for an item and its :func:`item_dict`."""
+    content = content_fields(item)
+    try:
+        # orjson writes the same bytes as the json call below for this data (checked on the mirror and
+        # the 181-page corpus; tests/test_urls_records.py), ~10x faster, so stored hashes stay valid.
+        # Nested dataclasses go through _fields_of, so that their keys are sorted too.
+        payload = orjson.dumps(content, default=_fields_of,
+                               option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS)
+    except TypeError:  # a value orjson refuses (beyond 64-bit ints, lone surrogates, non-str keys)
+        payload = json.dumps(plain(content), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                             default=str).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(payload).hexdigest()

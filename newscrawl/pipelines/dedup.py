@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
-from ..records import content_hash, item_dict, record_key
+from ..records import content_hash, record_key
 from ..store import UNKNOWN, store_client
 from .store import count_flush
 
@@ -55,7 +55,7 @@ class DedupPipeline:
             self._count("duplicate_in_run")
             raise DropItem(f"duplicate_in_run: {key} ({adapter.get('url')})", log_level="DEBUG")
         self.seen.add(key)
-        digest = content_hash(item_dict(item))
+        digest = content_hash(adapter)
         stored = await self.client.lookup(key)
         if stored is UNKNOWN:
             adapter["content_hash"] = digest

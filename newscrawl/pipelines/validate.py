@@ -27,11 +27,11 @@ Dropped items never reach the store, so no record is half written. Switched off 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
 import bson
+import orjson
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
@@ -42,6 +42,11 @@ INT64 = 2 ** 63
 LIST_OF_TEXT = frozenset({"body", "subheadings", "authors", "keywords", "credits"})
 DATETIME_FIELDS = frozenset({"published", "modified", "fetched_at"})
 METADATA_MAPS = frozenset({"field_sources", "extractor"})  # free-form str -> str maps
+RESHAPED = LIST_OF_TEXT | DATETIME_FIELDS | {"date"}  # the fields reshape() looks at
+UNUSUAL = "_unusual_type"  # counted by repair_field for values other than JSON types; not a repair
+# BSON bytes per JSON byte at most: a tiny array entry ("1," in JSON) costs a type byte, an index key and an
+# 8-byte integer in BSON; strings cost the same UTF-8 bytes in both.
+BSON_PER_JSON_BYTE = 10
 
 
 class BadKey(ValueError):
@@ -88,10 +93,21 @@ def repair_text(value: str, repaired: Counter) -> str:
 def repair_field(name: str | None, value: Any, repaired: Counter) -> Any:
     """``value`` made storable, and shaped as the field ``name`` (of an item, image, gallery or slide)
     requires (see the module doc); raises :class:`BadKey`. List entries are repaired, not reshaped."""
-    if isinstance(value, str):
+    cls = type(value)  # exact types first: an article with a 50-slide gallery has ~1,000 values
+    if cls is str:
         value = repair_text(value, repaired)
-    elif isinstance(value, bool) or value is None:
+    elif value is None or cls is bool:
         pass
+    elif cls is list:
+        value = [v if type(v) is str and "\x00" not in v and v.isascii() else repair_field(None, v, repaired)
+                 for v in value]
+    elif (names := getattr(cls, "__dataclass_fields__", None)) is not None:
+        for f in names:
+            v = getattr(value, f)
+            if f in RESHAPED or not (v is None or type(v) is str and "\x00" not in v and v.isascii()):
+                setattr(value, f, repair_field(f, v, repaired))  # (plain ASCII text needs no repair)
+    elif isinstance(value, str):
+        value = repair_text(value, repaired)
     elif isinstance(value, int):
         if not -INT64 <= value < INT64:
             repaired["int_range"] += 1
@@ -105,10 +121,9 @@ def repair_field(name: str | None, value: Any, repaired: Counter) -> Any:
         # An image, gallery or slide as a plain dict is shaped by its keys; metadata maps are not.
         shape = name not in METADATA_MAPS
         value = {k: repair_field(k if shape else None, v, repaired) for k, v in value.items()}
-    elif is_dataclass(value) and not isinstance(value, type):
-        for f in fields(value):
-            setattr(value, f.name, repair_field(f.name, getattr(value, f.name), repaired))
-    return reshape(name, value, repaired) if name else value
+    elif not isinstance(value, float):
+        repaired[UNUSUAL] += 1  # a set, a date, a Decimal...: check_size asks BSON itself
+    return reshape(name, value, repaired) if name in RESHAPED else value
 
 
 def reshape(name: str | None, value: Any, repaired: Counter) -> Any:
@@ -154,12 +169,13 @@ class ValidatePipeline:
             raise drop(self.crawler, "no_headline", f"no headline at {url}")
         if not (adapter.get("site") and adapter.get("article_id")) and not adapter.get("canonical_url"):
             raise drop(self.crawler, "no_key", f"neither article id nor canonical URL at {url}")
-        self.repair(adapter, url)
-        self.check_size(adapter, url)
+        unusual = self.repair(adapter, url)
+        self.check_size(adapter, url, exact=unusual)
         self.crawler.stats.inc_value("newscrawl/validated")
         return item
 
-    def repair(self, adapter: ItemAdapter, url: str) -> None:
+    def repair(self, adapter: ItemAdapter, url: str) -> bool:
+        """Repairs the item in place; True when it holds values of other than JSON types."""
         repaired: Counter = Counter()
         try:
             for name in adapter.field_names():
@@ -167,10 +183,21 @@ class ValidatePipeline:
                     adapter[name] = repair_field(name, adapter[name], repaired)
         except BadKey as exc:
             raise drop(self.crawler, "bad_key", f"{exc} (MongoDB field names cannot hold '.', '$' or NUL) at {url}")
+        unusual = bool(repaired.pop(UNUSUAL, 0))
         for what, n in repaired.items():
             self.crawler.stats.inc_value(f"newscrawl/repaired/{what}", n)
+        return unusual
 
-    def check_size(self, adapter: ItemAdapter, url: str) -> None:
+    def check_size(self, adapter: ItemAdapter, url: str, exact: bool = True) -> None:
+        """Drop what BSON cannot encode or what is too big. An item of JSON types only whose JSON is small
+        enough that its BSON cannot reach the limit (most articles: 50 KB against 15 MiB) is passed after
+        one orjson call (~0.02 ms), without building and encoding a BSON copy (~0.3 ms)."""
+        if not exact:
+            try:
+                if len(orjson.dumps(adapter.item)) * BSON_PER_JSON_BYTE <= self.max_document_bytes:
+                    return
+            except TypeError:  # orjson refuses it (a lone surrogate was repaired above; a huge int): ask BSON
+                pass
         try:
             size = len(bson.encode(item_dict(adapter)))
         except (bson.errors.BSONError, OverflowError, ValueError, TypeError) as exc:

@@ -91,6 +91,40 @@ def test_an_oversized_document_is_dropped_with_reason_oversized():
     assert c2.stats.get_value("newscrawl/validated") == 1
 
 
+@pytest.mark.parametrize("values", [
+    [0] * 100_000, [""] * 100_000, [[]] * 100_000, [{}] * 100_000, [None] * 100_000, [2 ** 40] * 10_000,
+    [True] * 100_000, [{"a": [0, ""]}] * 20_000,
+], ids=["ints", "empty-strings", "empty-lists", "empty-dicts", "nulls", "int64", "bools", "nested"])
+def test_the_json_size_shortcut_bounds_bson_size_even_for_tiny_values(values):
+    """check_size skips the BSON encoding when 10x the JSON size is under the limit: BSON must never be
+    larger than that, even for arrays of tiny values where its per-entry overhead is largest."""
+    import bson
+    import orjson
+    from newscrawl.pipelines.validate import BSON_PER_JSON_BYTE
+    document = {"keywords": values}
+    assert len(bson.encode(document)) <= BSON_PER_JSON_BYTE * len(orjson.dumps(document))
+
+
+def test_a_document_of_many_tiny_values_over_the_limit_is_still_dropped():
+    item = article(PLAIN_PAGE)
+    item.field_sources = {f"f{i}": "" for i in range(20_000)}  # ~150 KB of JSON, ~250 KB of BSON
+    c = crawler(NEWSCRAWL_MAX_DOCUMENT_BYTES=200_000)
+    with pytest.raises(DropItem, match=r"oversized: \d+ bytes as BSON, over the 200000 byte limit"):
+        ValidatePipeline.from_crawler(c).process_item(item)
+
+
+def test_a_value_bson_cannot_encode_is_dropped_as_not_storable_not_passed_by_the_shortcut():
+    from decimal import Decimal
+    item = article(PLAIN_PAGE)
+    item.comment_count = Decimal("3")  # BSON cannot encode a Decimal
+    item.extractor = {"name": "newscrawl", "when": {1, 2}}  # a set: neither
+    c = crawler()
+    with pytest.raises(DropItem, match="not_storable"):
+        ValidatePipeline.from_crawler(c).process_item(item)
+    assert c.stats.get_value("newscrawl/dropped/not_storable") == 1
+    assert not [k for k in c.stats.get_stats() if "unusual" in k]
+
+
 def test_absurd_numbers_lone_surrogates_bad_dates_and_bad_lists_are_repaired():
     item = article()
     item.galleries[0].size = 10 ** 30  # "1/1000000000000000000000000000000": not a 64-bit integer
