@@ -14,6 +14,7 @@ not. Nothing here knows a particular site.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -558,29 +559,29 @@ def _slides(container) -> list:
     return best
 
 
+# Slides already read, by their markup: heute puts the same 50-slide news-of-the-day gallery into every
+# article of a day, so most slides of a crawl were seen on an earlier page. Bounded; least recently used
+# dropped first (a dict keeps insertion order).
+_SLIDE_MEMO: dict[tuple, dict] = {}
+SLIDE_MEMO_SIZE = 4096
+
+
 def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
     entries = []
+    # A bound method is a new object on every Site instance: key on its class and function.
+    reader = (type(article_id_of.__self__), article_id_of.__func__) if hasattr(article_id_of, "__func__") \
+        else article_id_of
     for slide in _slides(container):
         img = slide if slide.tag == "img" else next(slide.iter("img"))
-        caption_html, caption_text, credit = None, None, None
-        for el in slide.iter():
-            if not isinstance(el.tag, str) or el is img:
-                continue
-            words = class_words(el)
-            if not words & (CAPTION | CREDIT):
-                continue
-            # Text is read only where it is used (a figcaption wrapping caption and credit is skipped unread).
-            if (el.text or "").lstrip().startswith("<") and looks_like_escaped_html(text := element_text(el)):
-                caption_html = caption_html or text  # the escaped copy is the source HTML itself
-            elif words & CREDIT and credit is None:
-                credit = element_text(el)
-            elif words & CAPTION and caption_text is None and not _holds_credit(el) and element_text(el):
-                caption_text = _inner_html(el)
-        fragment = caption_text or caption_html or ""
-        if not fragment and img.get("alt"):
-            fragment = img.get("alt")
-        parts = caption_parts(fragment, article_id_of=article_id_of)
-        entries.append({"position": 0, "image_url": _img_url(page, img), **parts, **credit_parts(credit)})
+        key = (hashlib.blake2b(etree.tostring(slide, with_tail=False), digest_size=16).digest(), reader)
+        parts = _SLIDE_MEMO.pop(key, None)  # re-inserted below: the most recently used slides stay
+        if parts is None:
+            parts = _slide_text(slide, img, article_id_of)
+            if len(_SLIDE_MEMO) >= SLIDE_MEMO_SIZE:
+                del _SLIDE_MEMO[next(iter(_SLIDE_MEMO))]
+        _SLIDE_MEMO[key] = parts
+        # The image URL may be relative to the page: resolved per page, outside the memo.
+        entries.append({"position": 0, "image_url": _img_url(page, img), **parts, "credits": list(parts["credits"])})
     entries = dedupe_slides(entries)
     if not entries:
         return None
@@ -591,10 +592,37 @@ def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
     if not gallery_size(counter_text):  # a counter split across spans: "1", "/", "50"
         counter_text = " ".join(
             element_text(el) for el in container.iter() if isinstance(el.tag, str) and 0 < len(el) <= 4
-            and len("".join(el.itertext())) < 20)
+            and _slash_near(el) and len("".join(el.itertext())) < 20)
     title_el = next((el for el in container.iter("h2", "h3", "h4") if element_text(el)), None)
     size = gallery_size(counter_text) or len(entries)
     return {"title": element_text(title_el) if title_el is not None else None, "size": size, "entries": entries}
+
+
+def _slash_near(el) -> bool:
+    """A "/" in the element's own text or in a child's text or tail: where a split counter keeps it."""
+    return "/" in (el.text or "") or any("/" in (c.text or "") or "/" in (c.tail or "") for c in el)
+
+
+def _slide_text(slide, img, article_id_of) -> dict:
+    """Caption, credit and linked-article fields of one slide (everything but its image URL)."""
+    caption_html, caption_text, credit = None, None, None
+    for el in slide.iter():
+        if not isinstance(el.tag, str) or el is img:
+            continue
+        words = class_words(el)
+        if not words & (CAPTION | CREDIT):
+            continue
+        # Text is read only where it is used (a figcaption wrapping caption and credit is skipped unread).
+        if (el.text or "").lstrip().startswith("<") and looks_like_escaped_html(text := element_text(el)):
+            caption_html = caption_html or text  # the escaped copy is the source HTML itself
+        elif words & CREDIT and credit is None:
+            credit = element_text(el)
+        elif words & CAPTION and caption_text is None and not _holds_credit(el) and element_text(el):
+            caption_text = _inner_html(el)
+    fragment = caption_text or caption_html or ""
+    if not fragment and img.get("alt"):
+        fragment = img.get("alt")
+    return {**caption_parts(fragment, article_id_of=article_id_of), **credit_parts(credit)}
 
 
 def _inner_html(el) -> str:

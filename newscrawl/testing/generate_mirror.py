@@ -2,8 +2,10 @@
 
     python -m newscrawl.testing.generate_mirror OUT_DIR --pages 300 [--per-sitemap 100]
 
-Each page is a real page of the bundled mirror (``tests/site/heute/s/``, 35–90 KB, all with a photo
-gallery) with a new article id, headline and first paragraph, so every page extracts to a distinct article.
+Each page is a real page of the bundled mirror (``tests/site/heute/s/``, 35–90 KB, each with a gallery) with
+a new article id, headline and first paragraph, so every page extracts to a distinct article. As on the
+site, the news-of-the-day galleries (slides linking to other articles) repeat from page to page, while a
+photo gallery belongs to its article: its image URLs are made unique per generated page.
 The folder gets ``sitemap.xml`` (an index) and rolling ``sitemap/sitemap_<n>.xml`` files, as on the site, and
 is served by :func:`newscrawl.mirror.serve` (``/s/<slug>-<id>`` -> ``s/<id>.html``).
 """
@@ -28,12 +30,13 @@ def article_id(n: int) -> str:
     return str(FIRST_ID + n)
 
 
-def _templates(source: Path) -> list[tuple[str, str, str, str]]:
+def _templates(source: Path) -> list[tuple[str, str, str, str, bool]]:
     out = []
     for tid in TEMPLATE_IDS:
         page = (source / "s" / f"{tid}.html").read_text(encoding="utf-8")
         expected = json.loads((source / "s" / f"{tid}.expected.json").read_text(encoding="utf-8"))
-        out.append((tid, page, expected["headline"], expected["body"][0][:40]))
+        photos = any(not e.get("linked_article_id") for g in expected["galleries"] for e in g["entries"])
+        out.append((tid, page, expected["headline"], expected["body"][0][:40], photos))
     return out
 
 
@@ -48,12 +51,14 @@ def generate(out: str | Path, pages: int = 300, per_sitemap: int = 100, source: 
     start = datetime(2025, 1, 1, 6, 0, tzinfo=timezone(timedelta(hours=1)))
     ids, entries = [], []
     for n in range(pages):
-        tid, page, headline, first = templates[n % len(templates)]
+        tid, page, headline, first, photos = templates[n % len(templates)]
         new_id = article_id(n)
         topic = TOPICS[n % len(TOPICS)]
         new_headline = f"{topic} Nr. {n}: {headline}"
         new_first = f"Meldung {new_id} aus dem Ressort {topic}. {first}"
         body = page.replace(tid, new_id)
+        if photos:  # this article's own photos: not the same images as on another generated page
+            body = body.replace(".imgix.net/", f".imgix.net/{new_id}/")
         for old, new in ((headline, new_headline), (first, new_first)):
             body = body.replace(old, new)
             if (escaped := html.escape(old, quote=False)) != old:
