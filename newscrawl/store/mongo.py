@@ -2,8 +2,12 @@
 
 MongoDB features relied on: unique indexes, ``bulk_write`` with ``UpdateOne(upsert=True)`` and
 ``ordered=False``, the update operators ``$set``, ``$setOnInsert``, ``$max``, ``$push`` with
-``$each``/``$slice`` and ``$addToSet``, and the ``ping`` command. Any MongoDB 4.4+ (or a compatible
-server such as SecantusDB, which the tests use) provides them.
+``$each``/``$slice`` and ``$addToSet``, the query operator ``$lt``, and the ``ping`` command. Any MongoDB
+4.4+ (or a compatible server such as SecantusDB, which the tests use) provides them.
+
+Several workers may write the same article at once (distributed crawling): an article write applies only
+over an older revision, and one that lost a race is settled against the stored document — the same
+content is not recorded twice, and of two different contents the later fetch wins (:meth:`MongoStore._settle`).
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import datetime, timezone
 
 from pymongo import ASCENDING, MongoClient, UpdateOne
-from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure,
+                            PyMongoError)
 
 from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, StoreWriteError, merge_entries
 from .base import chunked
@@ -21,6 +27,15 @@ from .base import chunked
 logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
 TRANSIENT = (AutoReconnect, ConnectionFailure)
+
+
+def _instant(when: str) -> datetime:
+    """An ISO 8601 time for comparing; unparsable or naive ones sort first."""
+    try:
+        parsed = datetime.fromisoformat(when)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else datetime.min.replace(tzinfo=timezone.utc)
 
 
 def mask_uri(uri: str) -> str:
@@ -96,7 +111,14 @@ class MongoStore(Store):
         to_write = [rec for rec in records if id(rec) not in blocked_ids]
         article_ops = [self._article_op(rec) for rec in to_write]
         article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
-        failed_ops = self._bulk(self.articles, article_ops)
+        failed_ops, lost_races = self._bulk(self.articles, article_ops, settle=True)
+        for i in lost_races:
+            outcome = self._settle(to_write[i])
+            if outcome == "failed":
+                failed_ops.append(i)
+            elif outcome != "same":
+                logger.info("Concurrent write of %s (revision %d, seen %s): %s", to_write[i].key,
+                            to_write[i].revision, to_write[i].seen_at, outcome)
         failed_records = blocked + [to_write[i] for i in failed_ops if i < len(to_write)]
         failed_touches = [touches[i - len(to_write)] for i in failed_ops if i >= len(to_write)]
         failed = len(failed_entries) + len(failed_ops)
@@ -105,29 +127,64 @@ class MongoStore(Store):
         return len(records)
 
     @staticmethod
-    def _article_op(rec: Record) -> UpdateOne:
-        return UpdateOne(
-            {"key": rec.key},
-            {
-                "$set": {**rec.doc, "content_hash": rec.content_hash, "revision": rec.revision},
-                "$max": {"last_seen": rec.seen_at},
-                "$setOnInsert": {"first_seen": rec.seen_at},
-                "$push": {"history": {"$each": [{"content_hash": rec.content_hash, "revision": rec.revision,
-                                                  "seen_at": rec.seen_at}], "$slice": -HISTORY_LENGTH}},
-            },
-            upsert=True,
-        )
+    def _article_update(rec: Record, revision: int) -> dict:
+        return {
+            "$set": {**rec.doc, "content_hash": rec.content_hash, "revision": revision},
+            "$max": {"last_seen": rec.seen_at},
+            "$setOnInsert": {"first_seen": rec.seen_at},
+            "$push": {"history": {"$each": [{"content_hash": rec.content_hash, "revision": revision,
+                                              "seen_at": rec.seen_at}], "$slice": -HISTORY_LENGTH}},
+        }
 
-    def _bulk(self, collection, ops: list[UpdateOne]) -> list[int]:
-        """Run ``ops`` unordered; retry transient failures and duplicate-key races; return the indices of
-        the ops that failed for good. Transient errors beyond the retries raise."""
+    @classmethod
+    def _article_op(cls, rec: Record) -> UpdateOne:
+        # Applies only as a new document or over an older revision. A write decided on a stale lookup (another
+        # worker stored this revision or a later one since) matches nothing, and its upsert then hits the
+        # unique key: _settle() decides it against what is stored.
+        return UpdateOne({"key": rec.key, "revision": {"$lt": rec.revision}}, cls._article_update(rec, rec.revision),
+                         upsert=True)
+
+    def _settle(self, rec: Record) -> str:
+        """A write that lost a race to another worker's. Same content stored: only ``last_seen`` moves (no
+        second history entry). Other content stored: the later fetch wins — ours becomes the next revision
+        if it was fetched after the stored content, else it is dropped as superseded. Compare-and-set on
+        the revision, so a third writer in between makes it look again (bounded by the retries)."""
+        for _ in range(self.retries + 1):
+            current = self._retry(lambda: self.articles.find_one(
+                {"key": rec.key}, {"content_hash": 1, "revision": 1, "history": 1}))
+            if current is None:  # removed meanwhile: write it as new
+                op = self._article_update(rec, rec.revision)
+                try:
+                    self._retry(lambda: self.articles.update_one({"key": rec.key}, op, upsert=True))
+                    return "written"
+                except DuplicateKeyError:  # and written again by another worker: look again
+                    continue
+            if current.get("content_hash") == rec.content_hash:
+                self._retry(lambda: self.articles.update_one({"key": rec.key}, {"$max": {"last_seen": rec.seen_at}}))
+                return "same"
+            stored_at = max((h.get("seen_at") or "" for h in current.get("history") or []), key=_instant,
+                            default="")
+            if _instant(rec.seen_at) <= _instant(stored_at):
+                return "superseded"
+            revision = (current.get("revision") or 0) + 1
+            op = self._article_update(rec, revision)
+            result = self._retry(lambda: self.articles.update_one(
+                {"key": rec.key, "revision": current.get("revision")}, op))
+            if result is not None and result.matched_count:
+                return "rewritten"
+        return "failed"
+
+    def _bulk(self, collection, ops: list[UpdateOne], settle: bool = False):
+        """Run ``ops`` unordered; retry transient failures; return the indices of the ops that failed for
+        good. Duplicate-key errors (two writers upserting one key at once) are retried, or with ``settle``
+        returned as a second list for the caller to decide. Transient errors beyond the retries raise."""
         index = list(range(len(ops)))  # position in the caller's list of each op still to run
         failed: list[int] = []
         attempt = 0
         while ops:
             try:
                 collection.bulk_write(ops, ordered=False)
-                return failed
+                return (failed, []) if settle else failed
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors", [])
                 retry = [e["index"] for e in errors if e.get("code") == DUPLICATE_KEY]
@@ -135,6 +192,8 @@ class MongoStore(Store):
                 for e in permanent[:5]:
                     logger.error("MongoDB rejected a write (code %s): %s", e.get("code"), str(e.get("errmsg"))[:200])
                 failed += [index[e["index"]] for e in permanent]
+                if settle:
+                    return failed, [index[i] for i in retry]
                 if not retry:
                     return failed
                 if attempt >= self.retries:
@@ -148,7 +207,7 @@ class MongoStore(Store):
                 logger.warning("MongoDB transient error, retrying: %s", mask_uri(str(exc))[:200])
             attempt += 1
             time.sleep(self.retry_backoff * 2 ** (attempt - 1))
-        return failed
+        return (failed, []) if settle else failed
 
     def _retry(self, fn):
         for attempt in range(self.retries + 1):

@@ -101,6 +101,7 @@ def test_same_article_written_concurrently_by_two_workers(two_stores):
         assert doc["revision"] == 1
         assert doc["content_hash"] == item["content_hash"]
         assert doc["first_seen"] == SEEN_AT
+        assert len(doc["history"]) == 1, f"round {n}: the same write recorded twice: {doc['history']}"
         check_entries(db, item, key)
     assert stores[1].count() == ROUNDS
 
@@ -118,8 +119,52 @@ def test_different_revisions_written_concurrently(two_stores):
         assert not errors, f"round {n}: {errors!r}"
         assert db["articles"].count_documents({"key": key}) == 1, f"round {n}"
         doc = stores[0].get(key)
-        expected = {v1["content_hash"]: 1, v2["content_hash"]: 2}
-        assert doc["content_hash"] in expected, f"round {n}: {doc['content_hash']}"
-        assert doc["revision"] == expected[doc["content_hash"]], f"round {n}: hash and revision disagree"
-        assert doc["body"] == (v1 if doc["revision"] == 1 else v2)["body"]
+        # Whichever lands first, the newer revision is what stays: revision 1 never overwrites revision 2.
+        assert (doc["revision"], doc["content_hash"], doc["body"]) == (2, v2["content_hash"], v2["body"]), f"round {n}"
+        assert doc["history"][-1] == {"content_hash": v2["content_hash"], "revision": 2, "seen_at": SEEN_AT}
+        assert len(doc["history"]) in (1, 2)  # [v2] if it came first, else [v1, v2]
         check_entries(db, v1, key)
+
+
+def stored(db, key) -> tuple:
+    doc = db["articles"].find_one({"key": key})
+    return doc["revision"], doc["body"], [(h["revision"], h["seen_at"]) for h in doc["history"]], doc["last_seen"]
+
+
+def test_a_write_decided_on_a_stale_lookup_never_replaces_a_newer_fetch(two_stores):
+    """Worker A stores revision 2 fetched at 10:05; worker B, which looked the article up before that, then
+    writes its own revision 2 (other text) fetched at 10:01: A's stays, B's is dropped as superseded."""
+    stores, db = two_stores
+    article_id = "132000001"
+    stores[0].write([build_record(make_item(article_id, 1, "Erste Fassung."), "2024-05-01T09:00:00+00:00")], [])
+    newer = make_item(article_id, 2, "Fassung um 10:05.")
+    stores[0].write([build_record(newer, "2024-05-01T10:05:00+00:00")], [])
+    stale = make_item(article_id, 2, "Fassung um 10:01.")
+    assert stores[1].write([build_record(stale, "2024-05-01T10:01:00+00:00")], []) == 1
+    assert stored(db, "heute:" + article_id) == (
+        2, "Fassung um 10:05.", [(1, "2024-05-01T09:00:00+00:00"), (2, "2024-05-01T10:05:00+00:00")],
+        "2024-05-01T10:05:00+00:00")
+
+
+def test_of_two_different_contents_with_one_revision_the_later_fetch_becomes_the_next_revision(two_stores):
+    stores, db = two_stores
+    article_id = "132000002"
+    stores[0].write([build_record(make_item(article_id, 1, "Erste Fassung."), "2024-05-01T09:00:00+00:00")], [])
+    stores[0].write([build_record(make_item(article_id, 2, "Fassung um 10:01."), "2024-05-01T10:01:00+00:00")], [])
+    later = make_item(article_id, 2, "Fassung um 10:05.")  # also decided as revision 2, on the 09:00 lookup
+    stores[1].write([build_record(later, "2024-05-01T10:05:00+00:00")], [])
+    assert stored(db, "heute:" + article_id) == (
+        3, "Fassung um 10:05.",
+        [(1, "2024-05-01T09:00:00+00:00"), (2, "2024-05-01T10:01:00+00:00"), (3, "2024-05-01T10:05:00+00:00")],
+        "2024-05-01T10:05:00+00:00")
+
+
+def test_the_same_content_written_again_by_another_worker_only_moves_last_seen(two_stores):
+    stores, db = two_stores
+    article_id = "132000003"
+    item = make_item(article_id, 1, "Der Text.")
+    stores[0].write([build_record(item, "2024-05-01T09:00:00+00:00")], [])
+    stores[1].write([build_record(item, "2024-05-01T09:30:00+00:00")], [])  # the same revision 1, seen later
+    stores[1].write([build_record(item, "2024-05-01T09:10:00+00:00")], [])  # and earlier: last_seen stays
+    assert stored(db, "heute:" + article_id) == (
+        1, "Der Text.", [(1, "2024-05-01T09:00:00+00:00")], "2024-05-01T09:30:00+00:00")
