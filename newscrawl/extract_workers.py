@@ -11,7 +11,8 @@ A worker that dies (a crash in a C library, the OOM killer) breaks the pool: eve
 with it. The pool is restarted and those pages are submitted again, each at most ``MAX_ATTEMPTS`` times;
 a page that keeps killing workers is reported by :class:`ExtractionCrashed` and skipped by the spider
 with the recorded reason ``newscrawl/skipped/extract_crashed``. Counted in the stats:
-``newscrawl/extract_workers/{processes,restarts}``.
+``newscrawl/extract_workers/{processes,restarts}``. Workers ignore Ctrl-C (the crawl stops them when it
+closes) and end by themselves within a second when the crawl process is killed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -59,8 +63,18 @@ def parse_processes(value) -> int:
     return count
 
 
-def _warm_up() -> None:
-    """Worker initialiser: run one extraction so imports and compiled patterns are ready before real pages."""
+def _watch_parent(parent: int, interval: float = 1.0) -> None:
+    """End this worker when the crawl process is gone (killed with SIGKILL, say, so it could not stop us)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(0)
+
+
+def _init_worker(parent: int) -> None:
+    """Worker initialiser: Ctrl-C is the crawl's to handle (it stops the pool); the worker ends with its crawl;
+    one extraction runs first, so imports and compiled patterns are ready before the real pages."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-crawl", daemon=True).start()
     extract("<html><body><h1>x</h1><p>warm-up</p></body></html>", "https://example.com/warm-up")
 
 
@@ -90,7 +104,7 @@ class ExtractionWorkers:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_warm_up)
+                                             initializer=_init_worker, initargs=(os.getpid(),))
             self._count("processes", self.processes, set_value=True)
             logger.info("Extracting pages in %d worker process(es)", self.processes)
         return self._pool

@@ -143,3 +143,55 @@ def test_the_crawl_exports_the_same_items_with_and_without_worker_processes(tmp_
                            for item in read_jsonl(out)}
     assert len(runs["0"]) == 19
     assert runs["0"] == runs["2"]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_workers_end_when_the_crawl_process_is_killed(tmp_path, heute_mirror):
+    import signal
+    import subprocess
+    import sys
+    import time
+    env = {**os.environ, "NEWSCRAWL_EXTRACT_PROCESSES": "1", "NEWSCRAWL_STATE": str(tmp_path / "state.sqlite3"),
+           "NEWSCRAWL_OUTPUT_DIR": str(tmp_path / "out")}
+    env.pop("MONGO_URI", None)
+    crawl = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "heute", "-a", f"base_url={heute_mirror}",
+                              "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=1"],
+                             cwd=Path(__file__).parent.parent, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline and crawl.poll() is None:
+            # the extraction worker (the resource tracker, also a child, is not one)
+            workers = [pid for pid in _children(crawl.pid)
+                       if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+                       and "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+            time.sleep(0.2)
+        assert workers, "the crawl started no extraction worker within 60 s"
+    finally:
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)], "extraction workers outlived their killed crawl"
