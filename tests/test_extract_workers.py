@@ -157,6 +157,13 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:  # gone meanwhile
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -183,9 +190,7 @@ def test_workers_end_when_the_crawl_process_is_killed(tmp_path, heute_mirror):
         deadline = time.monotonic() + 60
         while not workers and time.monotonic() < deadline and crawl.poll() is None:
             # the extraction worker (the resource tracker, also a child, is not one)
-            workers = [pid for pid in _children(crawl.pid)
-                       if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-                       and "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+            workers = [pid for pid in _children(crawl.pid) if "spawn_main" in _cmdline(pid)]
             time.sleep(0.2)
         assert workers, "the crawl started no extraction worker within 60 s"
     finally:

@@ -47,4 +47,12 @@ def extract_article(html: str | bytes, url: str) -> dict:
     return extract(html, url).to_dict()
 
 
-__all__ = ["extract", "extract_article"]
+def clear_caches() -> None:
+    """Forget the slides and captions read so far (benchmarks: every pass sees the pages as new)."""
+    from .galleries import _parse_caption
+
+    dom._SLIDE_MEMO.clear()
+    _parse_caption.cache_clear()
+
+
+__all__ = ["clear_caches", "extract", "extract_article"]
