@@ -29,7 +29,6 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from scrapy import signals
-from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from .extract import extract
 from .extract.sites import Site
@@ -93,11 +92,7 @@ class ExtractionWorkers:
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractionWorkers":
-        processes = parse_processes(crawler.settings.get("NEWSCRAWL_EXTRACT_PROCESSES"))
-        if processes and not is_asyncio_reactor_installed():
-            logger.warning("NEWSCRAWL_EXTRACT_PROCESSES needs the asyncio reactor; extracting in the crawl process")
-            processes = 0
-        workers = cls(processes, crawler)
+        workers = cls(parse_processes(crawler.settings.get("NEWSCRAWL_EXTRACT_PROCESSES")), crawler)
         crawler.signals.connect(workers.close, signal=signals.spider_closed)
         return workers
 
@@ -125,6 +120,12 @@ class ExtractionWorkers:
 
     async def extract(self, html: str, url: str, *, site: Site, fetched_at: datetime) -> Article:
         """The page's :class:`Article`; raises what extraction raises, or :class:`ExtractionCrashed`."""
+        if self.processes:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # a Twisted reactor other than asyncio's: no loop to await the workers in
+                logger.warning("NEWSCRAWL_EXTRACT_PROCESSES needs the asyncio reactor; extracting in the crawl process")
+                self.processes = 0
         if not self.processes:
             return extract(html, url, site=site, fetched_at=fetched_at)
         for attempt in range(1, MAX_ATTEMPTS + 1):

@@ -91,6 +91,17 @@ def test_zero_processes_extracts_in_the_calling_thread():
     assert workers._pool is None
 
 
+def test_without_an_asyncio_loop_the_page_is_extracted_in_process():
+    """Under a Twisted reactor other than asyncio's there is no loop to await a worker in."""
+    html, url = page()
+    workers = ExtractionWorkers(1)
+    coro = workers.extract(html, url, site=Heute(), fetched_at=FETCHED)
+    with pytest.raises(StopIteration) as done:
+        coro.send(None)  # driven by hand, as a Deferred-based caller would, with no asyncio loop running
+    assert done.value.value == extract(html, url, site=Heute(), fetched_at=FETCHED)
+    assert workers.processes == 0 and workers._pool is None
+
+
 def test_an_error_in_extraction_reaches_the_caller_as_itself():
     html, url = page()
     workers = ExtractionWorkers(1)
@@ -200,3 +211,31 @@ def test_workers_end_when_the_crawl_process_is_killed(tmp_path, heute_mirror):
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in workers if _alive(pid)], "extraction workers outlived their killed crawl"
+
+
+def test_the_spider_skips_a_page_that_kills_every_worker_with_a_recorded_reason(tmp_path):
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.spiders.base import ArticleSpider
+
+    class Spider(ArticleSpider):
+        name = "crashing"
+        site = CrashingSite(str(tmp_path / "never"), once=False)
+
+    html, url = page()
+    crawler = get_crawler(Spider, {"NEWSCRAWL_EXTRACT_PROCESSES": "1"})
+    crawler._apply_settings()
+    spider = Spider.from_crawler(crawler)
+    crawler.spider = spider
+    response = HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8")
+
+    async def parse():
+        return [out async for out in spider.parse_article(response)]
+
+    try:
+        assert run(parse()) == []
+    finally:
+        spider.extraction.close()
+    assert crawler.stats.get_value("newscrawl/skipped/extract_crashed") == 1
+    assert crawler.stats.get_value("newscrawl/extract_workers/restarts") == MAX_ATTEMPTS
