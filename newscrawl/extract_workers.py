@@ -77,10 +77,6 @@ def _init_worker(parent: int) -> None:
     extract("<html><body><h1>x</h1><p>warm-up</p></body></html>", "https://example.com/warm-up")
 
 
-def _extract(html: str, url: str, site: Site, fetched_at: datetime) -> Article:
-    return extract(html, url, site=site, fetched_at=fetched_at)
-
-
 class ExtractionWorkers:
     """Extraction in ``processes`` worker processes (0: in the calling thread). One per crawler."""
 
@@ -131,7 +127,7 @@ class ExtractionWorkers:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             generation = self._generation
             try:
-                future = self._executor().submit(_extract, html, url, site, fetched_at)
+                future = self._executor().submit(extract, html, url, site=site, fetched_at=fetched_at)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 logger.warning("An extraction worker died while %s was in flight (attempt %d of %d); "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -158,3 +159,27 @@ def mongo_db(mongo_server):
     yield mongo_server, name
     with MongoClient(mongo_server, serverSelectionTimeoutMS=2000) as client:
         client.drop_database(name)
+
+
+def strings(value):
+    """Every string in an item, dict, list or dataclass, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            yield from strings(getattr(value, name))
+
+
+@pytest.fixture
+def mirror_copy(tmp_path) -> Path:
+    """A copy of the heute mirror that a test may edit."""
+    target = tmp_path / "mirror"
+    shutil.copytree(HEUTE_MIRROR, target)
+    return target

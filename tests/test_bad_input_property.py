@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 
 import bson
 import pytest
@@ -31,7 +30,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.extract import extract_article
 from newscrawl.pipelines.normalise import NormalisePipeline
 from newscrawl.pipelines.validate import ValidatePipeline, is_iso_date, is_iso_datetime_with_offset
-from tests.conftest import HEUTE_MIRROR
+from tests.conftest import HEUTE_MIRROR, strings
 
 PAGES = sorted((HEUTE_MIRROR / "s").glob("*.html"))
 PAGE_BYTES = {p: p.read_bytes() for p in PAGES}
@@ -89,18 +88,6 @@ def pipelines():
         _crawler = get_crawler(settings_dict={})
         _crawler.stats.open_spider()
     return ValidatePipeline.from_crawler(_crawler), NormalisePipeline.from_crawler(_crawler)
-
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield k
-            yield from strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from strings(v)
 
 
 def is_text_list(value) -> bool:

@@ -90,6 +90,11 @@ def repair_text(value: str, repaired: Counter) -> str:
     return value
 
 
+def _plain_text(value: Any) -> bool:
+    """ASCII text without NUL: nothing to repair (most values; checked without a call to repair_field)."""
+    return type(value) is str and "\x00" not in value and value.isascii()
+
+
 def repair_field(name: str | None, value: Any, repaired: Counter) -> Any:
     """``value`` made storable, and shaped as the field ``name`` (of an item, image, gallery or slide)
     requires (see the module doc); raises :class:`BadKey`. List entries are repaired, not reshaped."""
@@ -99,13 +104,12 @@ def repair_field(name: str | None, value: Any, repaired: Counter) -> Any:
     elif value is None or cls is bool:
         pass
     elif cls is list:
-        value = [v if type(v) is str and "\x00" not in v and v.isascii() else repair_field(None, v, repaired)
-                 for v in value]
+        value = [v if _plain_text(v) else repair_field(None, v, repaired) for v in value]
     elif (names := getattr(cls, "__dataclass_fields__", None)) is not None:
         for f in names:
             v = getattr(value, f)
-            if f in RESHAPED or not (v is None or type(v) is str and "\x00" not in v and v.isascii()):
-                setattr(value, f, repair_field(f, v, repaired))  # (plain ASCII text needs no repair)
+            if f in RESHAPED or not (v is None or _plain_text(v)):
+                setattr(value, f, repair_field(f, v, repaired))
     elif isinstance(value, str):
         value = repair_text(value, repaired)
     elif isinstance(value, int):

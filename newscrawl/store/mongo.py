@@ -18,8 +18,7 @@ import time
 from datetime import datetime, timezone
 
 from pymongo import ASCENDING, MongoClient, UpdateOne
-from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure,
-                            PyMongoError)
+from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, StoreWriteError, merge_entries
 from .base import chunked

@@ -16,7 +16,7 @@ from newscrawl.pipelines.dedup import DedupPipeline
 from newscrawl.pipelines.normalise import NormalisePipeline
 from newscrawl.pipelines.store import StorePipeline
 from newscrawl.pipelines.validate import ValidatePipeline
-from tests.conftest import HEUTE_MIRROR
+from tests.conftest import HEUTE_MIRROR, strings
 
 GALLERY_PAGE = "100170609"  # has a 65-slide gallery
 PLAIN_PAGE = "100148088"
@@ -36,21 +36,6 @@ def crawler(**settings):
 def validated(item, c=None):
     c = c or crawler()
     return ValidatePipeline.from_crawler(c).process_item(item), c
-
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield k
-            yield from strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from strings(v)
-    elif hasattr(value, "__dataclass_fields__"):
-        for name in value.__dataclass_fields__:
-            yield from strings(getattr(value, name))
 
 
 @pytest.mark.parametrize("key", ["lead_image.credits", "$where", "a.b.c", "x$y", "nul\x00key"])

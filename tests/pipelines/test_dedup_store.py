@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from pymongo import MongoClient
 
 from newscrawl.mirror import serve
 from newscrawl.store import MongoStore, SQLiteStore
@@ -28,13 +26,6 @@ def store(request, tmp_path):
     else:
         uri, db = request.getfixturevalue("mongo_db")
         yield {"MONGO_URI": uri, "MONGO_DATABASE": db}, lambda: MongoStore(uri, database=db)
-
-
-@pytest.fixture
-def mirror_copy(tmp_path) -> Path:
-    target = tmp_path / "mirror"
-    shutil.copytree(HEUTE_MIRROR, target)
-    return target
 
 
 def change_one_paragraph(mirror: Path, article_id: str) -> None:

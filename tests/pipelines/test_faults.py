@@ -13,7 +13,6 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from pymongo import MongoClient
 
 from newscrawl.mirror import ARTICLE_PATH, make_handler, serve

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 from newscrawl.mirror import serve
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy

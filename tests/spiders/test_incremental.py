@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -153,13 +152,6 @@ def test_sitemap_state_round_trip(store):
 
 
 # -- real crawls ------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def mirror_copy(tmp_path) -> Path:
-    target = tmp_path / "mirror"
-    shutil.copytree(HEUTE_MIRROR, target)
-    return target
-
 
 def stat(log: str, name: str) -> int:
     m = re.search(rf"'{re.escape(name)}': (\d+)", log)
