@@ -51,7 +51,7 @@ def clear_caches() -> None:
     """Forget the slides and captions read so far (benchmarks: every pass sees the pages as new)."""
     from .galleries import _parse_caption
 
-    dom._SLIDE_MEMO.clear()
+    dom.slides._SLIDE_MEMO.clear()
     _parse_caption.cache_clear()
 
 

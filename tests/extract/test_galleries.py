@@ -93,6 +93,6 @@ def test_slides_remembered_from_an_earlier_page_give_the_same_entries_as_read_af
         clear_caches()
     for html in pages:
         extract(html, "https://www.heute.at/s/x-1")
-    assert len(dom._SLIDE_MEMO) > 0
+    assert len(dom.slides._SLIDE_MEMO) > 0
     remembered = [extract(html, "https://www.heute.at/s/x-1").galleries for html in pages]
     assert remembered == fresh and all(len(g[0].entries) >= 50 for g in fresh)

@@ -1,0 +1,145 @@
+"""The words and tags the DOM rules recognise, and the roles an element gets from them.
+
+Naming conventions are matched on *class words*: class, id and itemprop attributes split at ``-``,
+``_``, whitespace and camelCase humps (``Article_elementLead__x1`` gives article, element, lead, x1), so
+``o-article-lead``, ``article__lead`` and ``ArticleLead`` all count as "lead" while ``leaderboard`` does
+not. Nothing here knows a particular site; the rules that use these words live beside this module.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..document import clean_text, element_text
+
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = re.compile(r"[-_\s:]+")
+EMPTY: frozenset[str] = frozenset()
+
+KICKER = frozenset("kicker overline dachzeile roofline topline eyebrow spitzmarke supertitle overhead flag".split())
+LEAD = frozenset("lead intro standfirst summary abstract subtitle subheadline deck teaser description excerpt "
+                 "dek".split())
+AUTHOR = frozenset("author authors byline autor autoren writer creator contributor".split())
+CAPTION = frozenset("caption legend bildunterschrift description text title figcaption".split())
+CREDIT = frozenset("credit credits copyright source photographer quelle fotograf rights attribution".split())
+GALLERY = frozenset("gallery galerie slideshow bildstrecke carousel slider swiper lightbox".split())
+IMAGE_BOX = frozenset("image picture photo media img bild foto".split())
+BREADCRUMB = frozenset({"breadcrumb", "breadcrumbs", "crumbs"})
+COMMENT = frozenset({"comment", "comments", "kommentare", "kommentar"})
+SOURCE = frozenset({"source", "quelle", "agency", "agentur"})
+DATE_WORDS = frozenset("date time timestamp datum zeit published updated dateline".split())
+DATE_PROPS = frozenset({"datepublished", "datemodified", "datecreated"})
+# Containers whose text is not article body.
+NOT_BODY = frozenset(
+    "aside nav navigation footer comment comments newsletter promo recommendation recommendations related "
+    "teaser-list breadcrumb breadcrumbs cookie consent caption credit figcaption gallery galerie slideshow "
+    "bildstrecke outbrain taboola toolbar most popular trending subscription login signup modal "
+    "overlay dialog poll survey".split()
+)
+# Words that name page furniture but also turn up on wrappers around the whole article (WordPress puts
+# "tag-…" and "category-…" on the post, ad slots wrap text, a "lead" wrapper holds the story): they
+# exclude only a small element.
+WEAK_NOT_BODY = frozenset("share sharing social ad ads advert advertisement banner byline meta tags tag kicker lead "
+                          "carousel slider swiper embed widget author authors sidebar".split())
+# Words of layout wrappers ("sidebar-grid__content", "comments-enabled", "has-sidebar"): with one of them a
+# furniture word only excludes a small element.
+LAYOUT = frozenset("content main body article text story entry post grid layout wrapper wrap container enabled has "
+                   "with page column col row inner".split())
+WEAK_LIMIT = 1000  # characters of text
+HEADER = frozenset({"header", "masthead", "hgroup"})
+NOT_BODY_TAGS = frozenset("aside nav footer form figure figcaption button select textarea label".split())
+LEAD_TAGS = frozenset({"p", "div", "h2", "span", "strong"})
+PARAGRAPH_TAGS = frozenset({"p", "li", "blockquote"})
+HEADING_TAGS = frozenset({"h2", "h3", "h4"})
+ROOT_PROPS = frozenset({"articlebody"})
+# Flags an element inherits from its ancestors.
+# EXCLUDED: page chrome (navigation, teasers, comments); MINOR: a small element named like furniture (an ad
+# slot, a widget, an embed) — not body text, but an image in it can still belong to the article.
+EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION, MINOR = 1, 2, 4, 8, 16, 32
+NOT_TEXT = EXCLUDED | MINOR
+
+
+@lru_cache(maxsize=65536)
+def _words(attr: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _SPLIT.split(_HUMP.sub(" ", attr)) if w)
+
+
+def class_words(el) -> frozenset[str]:
+    cls, eid, prop = el.get("class"), el.get("id"), el.get("itemprop")
+    if not (cls or eid or prop):
+        return EMPTY
+    return _words(f"{cls or ''} {eid or ''} {prop or ''}")
+
+
+def has_words(el, words: frozenset[str]) -> bool:
+    return bool(class_words(el) & words)
+
+
+# Roles an element can have, from its tag and its class words (bit flags, so one walk tests them cheaply).
+(R_NOT_BODY, R_HEADER, R_KICKER, R_LEAD, R_AUTHOR, R_CAPTION, R_CREDIT, R_GALLERY, R_IMAGE_BOX, R_BREADCRUMB,
+ R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK) = (
+    1 << i for i in range(20))
+WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER), (KICKER, R_KICKER), (LEAD, R_LEAD), (AUTHOR, R_AUTHOR),
+              (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY), (IMAGE_BOX, R_IMAGE_BOX),
+              (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE), (SOURCE, R_SOURCE))
+TAG_ROLES = {
+    **{t: R_NOT_BODY for t in NOT_BODY_TAGS}, "header": R_HEADER, "hgroup": R_HEADER,
+    **{t: R_BLOCK for t in PARAGRAPH_TAGS | HEADING_TAGS}, "h1": R_H1, "time": R_TIME, "article": R_ROOT,
+    "main": R_ROOT, "figure": R_NOT_BODY | R_FIGURE, "figcaption": R_NOT_BODY | R_CAPTION,
+}
+
+
+@lru_cache(maxsize=65536)
+def _roles(cls: str, eid: str, prop: str) -> int:
+    words = _words(f"{cls} {eid} {prop}")
+    roles = 0
+    for group, role in WORD_ROLES:
+        if words & group:
+            roles |= role
+    prop = prop.lower()
+    if prop in ROOT_PROPS:
+        roles |= R_ROOT
+    if prop in DATE_PROPS:
+        roles |= R_DATE_PROP
+    if prop == "author":
+        roles |= R_AUTHOR
+    if words & LAYOUT and roles & R_NOT_BODY:  # "sidebar-grid__content": weak, not strong
+        roles = (roles & ~R_NOT_BODY) | R_WEAK
+    elif words & SKIP_WORDS:
+        roles |= R_SKIP
+    return roles
+
+
+# Page chrome that never holds article content: the walk does not descend into it.
+SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio", "noscript"})
+SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
+                       "recommendations modal overlay subscription signup login".split())
+R_SKIP = 1 << 30
+TEXT_BOXES = frozenset({"div", "section", "td", "span"})
+INLINE_PARENTS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "a", "span", "figcaption",
+                            "label", "strong", "em", "b", "i"})
+BLOCKISH = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
+            "blockquote", "figure")
+
+
+def text_without(el, words: frozenset[str]) -> str:
+    """Text of ``el`` without descendants that carry any of ``words`` (or are ``<time>``)."""
+    skip = [d for d in el.iterdescendants() if isinstance(d.tag, str) and (d.tag == "time" or has_words(d, words))]
+    if not skip:
+        return element_text(el)
+    skipped = set(skip)
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if child not in skipped:
+                walk(child)
+            parts.append(" ")
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return clean_text("".join(parts))
