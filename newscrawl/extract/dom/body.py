@@ -1,51 +1,179 @@
-"""The article text: paragraphs and crossheads of the element that holds the page's main text."""
+"""The article text: the runs of text inside the element that holds the page's main text.
+
+The scan has cut the page into runs of text (:class:`~.scan.Segment`) and decided which furniture-named
+boxes are furniture. Here:
+
+1. runs inside repeated teaser items (three or more siblings alike, each with a linked title and little
+   text) are set aside: a stack of teasers must not outweigh a short article;
+2. the content root is the deepest element that still holds most of the remaining long, mostly unlinked
+   text (:func:`content_root`);
+3. the article's first paragraph after the headline (the scan's *anchor*) must be part of the text: a
+   standfirst above the root's container joins it, and a root that lies elsewhere (a right rail that holds
+   more text than the article) gives way to the article's side of the page (:func:`text_parts`);
+4. inside, links and lists of links, small furniture boxes and crossheads that head nothing are left out.
+"""
 
 from __future__ import annotations
 
-from ..document import element_text
-from .scan import Scan, within
-from .vocabulary import HEADING_TAGS, IN_HEADER, NOT_TEXT
+import re
+
+from .scan import Scan, Segment, within
+from .vocabulary import EXCLUDED, HEADING_TAGS, IN_HEADER, MINOR
+
+LETTER = re.compile(r"[^\W\d_]")
+# Runs of text at least this long and at most half linked choose the content root.
+LONG = 80
+# The root is the deepest element holding at least this share of those runs.
+SHARE_OF_TEXT = 0.7
+# A run with more than this share of its text in links is navigation, "read more" or a teaser.
+LINKED = 0.6
+# Teaser items: at least this many alike siblings with a linked title (15-200 characters, 80 % linked),
+# each under this many characters, and at least this share of their alike siblings.
+TEASER_ITEMS = 3
+TEASER_TITLE = (15, 200)
+TEASER_CHARS = 600
+TEASER_SHARE = 0.75
+ITEM_TAGS = frozenset("div li article section".split())
+# A root that misses the anchor is a standfirst's neighbour when less paragraph text than this lies
+# between the anchor and the root's first run.
+BETWEEN = 300
+
 
 def body(scan: Scan, add) -> None:
-    """Paragraphs and crossheads of the main content root, outside navigation, teasers and figures."""
-    root = scan.content_root = _content_root(scan)
-    paragraphs: list[str] = []
-    subheadings: list[str] = []
-    for el, tag, flags, roots, pos in scan.blocks:
-        if flags & (NOT_TEXT | IN_HEADER) or (root is not None and not within(el, root)):
+    """Paragraphs and crossheads of the article text."""
+    segments = [s for s in scan.segments if not scan.context(s.boxes) & (EXCLUDED | IN_HEADER) and s.tag != "h1"]
+    teasers = teaser_segments(segments)
+    if teasers:
+        segments = [s for s in segments if s not in teasers]
+    parts = text_parts(scan, segments)
+    root = scan.content_root = parts[0] if parts else None
+    items: list[tuple[bool, str]] = []  # (is a heading, text) in document order
+    for seg in segments:
+        if parts is None:
+            if seg.owner is scan.page.body:
+                continue  # no long text anywhere: loose characters in <body> are no article
+        elif not any(seg.owner is p or within(seg.owner, p) for p in parts):
             continue
-        if tag in ("li", "blockquote") and next(el.iterdescendants("p", "h2", "h3", "h4"), None) is not None:
-            continue  # a structured list item or quote: its own paragraphs and headings are counted one by one
-        if tag == "p" and el.getparent() is not None and el.getparent().tag in ("li", "blockquote") \
-                and next(el.getparent().iterdescendants("p", "h2", "h3", "h4"), None) is None:
+        if seg.links > LINKED * seg.chars or not LETTER.search(seg.text):
+            continue  # links, lists of links; numbers and marks ("1", "|", "12.03.2021")
+        if scan.context(seg.boxes) & MINOR and _minor_inside(scan, seg, root):
+            continue  # an ad slot, a share bar, a byline inside the text (not a wrapper around it)
+        if seg.tag in HEADING_TAGS:
+            if seg.chars <= 200:
+                items.append((True, seg.text))
             continue
-        text = element_text(el)
-        if not text:
-            continue
-        if tag in HEADING_TAGS:
-            if len(text) <= 200:
-                subheadings.append(text)
-            continue
-        if len(text) > 80 and pos < scan.first_paragraph:
-            scan.first_paragraph = pos
-        paragraphs.append(text)
-    add("body", paragraphs)
-    add("subheadings", subheadings)
+        if seg.chars > 80 and seg.pos < scan.first_paragraph:
+            scan.first_paragraph = seg.pos
+        items.extend((False, line) for line in seg.text.split("\n"))
+    add("body", [text for heading, text in items if not heading])
+    add("subheadings", _crossheads(items))
 
 
-def _content_root(scan: Scan):
-    """The element that holds the article text: the deepest element that still holds most of the page's
-    long paragraphs (outside navigation, teasers and comments); None when the page has no long paragraph."""
+def _crossheads(items: list[tuple[bool, str]]) -> list[str]:
+    """Headings followed by a paragraph before the next heading: one that heads nothing headed a block that
+    was left out ("Related", "More from ...")."""
+    out = []
+    for i, (heading, text) in enumerate(items):
+        if heading and i + 1 < len(items) and not items[i + 1][0]:
+            out.append(text)
+    return out
+
+
+def _minor_inside(scan: Scan, seg: Segment, root) -> bool:
+    """Whether a small furniture-named box around ``seg`` lies inside ``root`` (not around it)."""
+    return any(scan.box_flags(b) & MINOR and (root is None or within(b, root)) for b in seg.boxes)
+
+
+def teaser_segments(segments: list[Segment]) -> set[Segment]:
+    """Runs inside repeated teaser items: siblings alike (tag and class) that each hold a linked title and
+    little text. A live blog's entries are alike too, but their titles are not links."""
+    chars: dict = {}
+    titled: set = set()
+    low, high = TEASER_TITLE
+    for seg in segments:
+        title = low <= seg.chars <= high and seg.links >= 0.8 * seg.chars
+        node = seg.owner
+        while node is not None:
+            chars[node] = chars.get(node, 0) + seg.chars
+            if title:
+                titled.add(node)
+            node = node.getparent()
+    groups: dict = {}
+    for el in titled:
+        if el.tag in ITEM_TAGS and (parent := el.getparent()) is not None:
+            groups.setdefault((parent, el.tag, el.get("class") or ""), []).append(el)
+    items = set()
+    for (parent, tag, cls), group in groups.items():
+        if len(group) < TEASER_ITEMS:
+            continue
+        alike = sum(1 for c in parent if c.tag == tag and (c.get("class") or "") == cls)
+        small = [el for el in group if chars[el] < TEASER_CHARS]
+        if len(small) >= TEASER_SHARE * alike:
+            items.update(small)
+    if not items:
+        return set()
+    return {seg for seg in segments if _under(seg.owner, items)}
+
+
+def _under(el, elements: set) -> bool:
+    while el is not None:
+        if el in elements:
+            return True
+        el = el.getparent()
+    return False
+
+
+def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
+    """The elements whose runs are the article text (the first is the content root); None: no root."""
+    root = content_root(scan, segments)
+    anchor = scan.anchor
+    if root is None or anchor is None or anchor.owner is root or within(anchor.owner, root) \
+            or anchor not in segments or scan.context(anchor.boxes) & MINOR:
+        return [root] if root is not None else None
+    top = common_ancestor(anchor.owner, root)
+    branch = anchor.owner
+    while branch is not top and branch.getparent() is not top:
+        branch = branch.getparent()
+    first = next((s.pos for s in segments if s.owner is root or within(s.owner, root)), None)
+    if first is not None and first > anchor.pos:
+        between = sum(s.chars for s in segments if s.is_paragraph_text and anchor.pos < s.pos < first
+                      and not within(s.owner, root) and s.owner is not root)
+        if between < BETWEEN:
+            return [branch, root]  # a standfirst above the text's container
+    # The root holds more text than the article but not its first paragraph: a right rail, a teaser stack.
+    others = [s for s in segments if not (s.owner is root or within(s.owner, root))]
+    again = content_root(scan, others)
+    if again is not None and (anchor.owner is again or within(anchor.owner, again)):
+        return [again]
+    return [top]
+
+
+def common_ancestor(a, b):
+    ancestors = set()
+    node = a
+    while node is not None:
+        ancestors.add(node)
+        node = node.getparent()
+    node = b
+    while node not in ancestors:
+        node = node.getparent()
+    return node
+
+
+def content_root(scan: Scan, segments: list[Segment]):
+    """The deepest element that still holds most of the long runs of text; None when there are none.
+
+    List items and headings do not vote (lists are too often menus); a paragraph votes for its parent, a
+    run written straight into a ``<div>`` for that element itself.
+    """
     long_under: dict = {}
     total = 0
-    for el, tag, flags, _, _ in scan.blocks:
-        if tag in HEADING_TAGS or tag == "li" or flags & (NOT_TEXT | IN_HEADER):
-            continue  # list items are too often menus to vote
-        n = len("".join(el.itertext()).strip())
-        if n < 80 or _link_text(el) > n / 2:
+    for seg in segments:
+        if seg.tag in HEADING_TAGS or seg.tag == "li" or seg.chars < LONG or seg.links * 2 > seg.chars:
             continue
+        n = seg.chars
         total += n
-        node = el.getparent()
+        node = seg.owner if seg.tag not in ("p", "blockquote") else seg.owner.getparent()
         while node is not None:
             long_under[node] = long_under.get(node, 0) + n
             node = node.getparent()
@@ -57,10 +185,3 @@ def _content_root(scan: Scan):
         if best is None or long_under[best] < SHARE_OF_TEXT * total:
             return node
         node = best
-
-
-SHARE_OF_TEXT = 0.7
-
-
-def _link_text(el) -> int:
-    return sum(len("".join(a.itertext())) for a in el.iter("a"))

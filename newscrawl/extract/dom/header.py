@@ -87,13 +87,12 @@ def breadcrumbs(scan: Scan, add) -> None:
 
 def source_line(scan: Scan, add) -> None:
     """A "Quelle: APA" line under the article (not an image credit)."""
-    blocks = [el for el, tag, flags, _, _ in scan.blocks if tag == "p" and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION)]
-    for el in [*scan.sources, *blocks]:
-        if True:
-            text = "".join(el.itertext())
-            if len(text) < 80 and (m := SOURCE_LINE.match(clean_text(text))):
-                add("source", m.group(1).strip(" ."))
-                return
+    for text in [*("".join(el.itertext()) for el in scan.sources),
+                 *(seg.text for seg in scan.segments if seg.tag == "p" and seg.chars < 80
+                   and not seg.flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION))]:
+        if len(text) < 80 and (m := SOURCE_LINE.match(clean_text(text))):
+            add("source", m.group(1).strip(" ."))
+            return
 
 
 def text_dates(scan: Scan, add) -> None:

@@ -1,18 +1,98 @@
-"""One walk over the page body that notes every element a rule may need.
+"""One walk over the page body that notes every element and every run of text a rule may need.
 
-:class:`Scan` visits each element once and files headings, paragraphs, figures, galleries, bylines, dates
-and breadcrumbs into short lists, each with flags inherited from its ancestors (inside navigation or a
-teaser list, inside a figure, inside a gallery, inside the article header). The rules then work on those
-lists instead of searching the tree again, which keeps extraction within a small multiple of parsing time.
+:class:`Scan` visits each element once. It files headings, figures, galleries, bylines, dates and
+breadcrumbs into short lists, and cuts the visible text into :class:`Segment` runs: the text between two
+block boundaries (``<p>``, ``<div>``, ``<td>``, ``<br>`` outside a paragraph, ...), so that text written
+straight into a ``<div>``, after an ``<img>`` or between ``<br>`` tags is seen like a paragraph's.
+
+Elements named or tagged like page furniture (navigation, teasers, headers, ad slots, hidden blocks) become
+*boxes*. Whether a box is furniture is decided only after the walk, from the text it holds: a wrapper that
+holds most of the page's text is the article's wrapper, whatever its name says (``header-style-2``,
+``…-content-and-menu``, the ``<form>`` around an ASP.NET page). The rules then work on those lists instead
+of searching the tree again, which keeps extraction within a small multiple of parsing time.
 """
 
 from __future__ import annotations
 
 from ..document import Page, clean_text
-from .vocabulary import (BLOCKISH, EXCLUDED, IN_CAPTION, IN_FIGURE, IN_GALLERY, IN_HEADER, INLINE_PARENTS, LEAD_TAGS,
-                         MINOR, NOT_TEXT, R_AUTHOR, R_BLOCK, R_BREADCRUMB, R_CAPTION, R_COMMENT, R_CREDIT, R_DATE,
-                         R_DATE_PROP, R_FIGURE, R_GALLERY, R_H1, R_HEADER, R_IMAGE_BOX, R_KICKER, R_LEAD, R_NOT_BODY,
-                         R_ROOT, R_SKIP, R_SOURCE, R_TIME, R_WEAK, SKIP_TAGS, TAG_ROLES, TEXT_BOXES, WEAK_LIMIT, _roles)
+from .vocabulary import (EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTION, IN_FIGURE, IN_GALLERY, IN_HEADER, INLINE_TAGS,
+                         LEAD_TAGS, MINOR, MOST_OF_PAGE, MOST_OF_PAGE_HIDDEN, NOT_TEXT, PARAGRAPH_TAGS, R_AUTHOR,
+                         R_BREADCRUMB, R_CAPTION, R_COMMENT, R_CREDIT, R_DATE, R_DATE_PROP, R_FIGURE, R_GALLERY, R_H1,
+                         R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_KICKER, R_LEAD, R_NOT_BODY, R_ROOT, R_SKIP,
+                         R_SOURCE, R_TIME, R_WEAK, BOX_ROLES, SKIP_TAGS, SKIPPED, TAG_ROLES, WEAK_LIMIT, _roles)
+
+BR = "\ue000"  # a <br> inside a run of text (a private-use character: never in real text)
+# The first run of text at least this long after the headline starts the article (Scan._anchor).
+ANCHOR_CHARS = 80
+# A header or small furniture-named box that holds the article's first paragraph and this share of the
+# page's paragraph text wraps the article ("article-header" around the text, "tag-…" on a short post).
+SHARE_WITH_START = 0.2
+# A segment counts as paragraph text for the furniture decision when it is this long and mostly unlinked.
+PARAGRAPH_CHARS = 50
+
+
+class Segment:
+    """A run of visible text between two block boundaries, with the context of the element that holds it."""
+
+    __slots__ = ("text", "chars", "links", "owner", "tag", "roles", "flags", "boxes", "pos")
+
+    def __init__(self, text: str, chars: int, links: int, owner, tag: str, roles: int, flags: int, boxes: tuple,
+                 pos: int):
+        self.text = text      # cleaned; "\n" where a <br> broke the lines of a non-paragraph element
+        self.chars = chars    # length of the text without line breaks
+        self.links = links    # characters of it inside links
+        self.owner = owner    # the nearest block element around the text
+        self.tag = tag        # its tag
+        self.roles = roles    # its roles (vocabulary.R_*)
+        self.flags = flags    # context flags inherited from ancestors (IN_FIGURE, IN_GALLERY, IN_CAPTION)
+        self.boxes = boxes    # the furniture-named elements around it, outermost first (see Scan.context)
+        self.pos = pos        # walk position: segments and elements compare in document order
+
+    @property
+    def is_paragraph_text(self) -> bool:
+        return self.chars >= PARAGRAPH_CHARS and self.links * 2 < self.chars
+
+    def __repr__(self) -> str:
+        return f"<Segment {self.tag} {self.chars}c {self.links}l {self.text[:40]!r}>"
+
+
+class _Run:
+    """The text of one block element collected so far (inline children, tails), until the next boundary."""
+
+    __slots__ = ("scan", "owner", "tag", "roles", "flags", "boxes", "parts", "links", "pos")
+
+    def __init__(self, scan: Scan, owner, tag: str, roles: int, flags: int, boxes: tuple):
+        self.scan, self.owner, self.tag, self.roles, self.flags, self.boxes = scan, owner, tag, roles, flags, boxes
+        self.parts: list[str] = []
+        self.links = 0
+        self.pos = scan._pos
+
+    def add(self, text: str, link: bool) -> None:
+        self.parts.append(text)
+        if link:
+            self.links += len(text.strip())
+
+    def br(self) -> None:
+        self.parts.append(" " if self.tag in PARAGRAPH_TAGS else BR)
+
+    def flush(self) -> None:
+        if not self.parts:
+            self.pos = self.scan._pos
+            return
+        raw = "".join(self.parts)
+        self.parts = []
+        links, self.links = self.links, 0
+        if BR in raw:
+            lines = [line for line in (clean_text(x) for x in raw.split(BR)) if line]
+            text = "\n".join(lines)
+            chars = sum(map(len, lines))
+        else:
+            text = clean_text(raw)
+            chars = len(text)
+        if text:
+            self.scan.segments.append(Segment(text, chars, min(links, chars), self.owner, self.tag, self.roles,
+                                              self.flags, self.boxes, self.pos))
+        self.pos = self.scan._pos
 
 
 class Scan:
@@ -20,12 +100,12 @@ class Scan:
 
     def __init__(self, page: Page):
         self.page = page
-        self.h1s: list[tuple] = []             # (element, flags)
-        self.blocks: list[tuple] = []          # (element, tag, flags, roots, position) for p/li/blockquote/h2-h4
+        self.segments: list[Segment] = []
+        self.h1s: list[tuple] = []             # (element, flags, position)
         self.figures: list[tuple] = []         # (element, flags, position) for figures and image boxes
         self.galleries: list = []
         self.kickers: list = []
-        self.leads: list = []
+        self.leads: list = []                  # (element, position)
         self.bylines: list = []
         self.byline_positions: dict = {}
         self.times: list = []
@@ -36,88 +116,225 @@ class Scan:
         self.datelines: list = []              # elements named like dates ("date", "timestamp", ...)
         self.roots: list = []                  # <article>, <main> and [itemprop=articleBody] elements
         self.content_root = None               # the element holding the article text (set by body())
+        self.anchor: Segment | None = None     # the first paragraph after the headline (see _anchor)
         self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
         self._pos = 0
-        # itemprop and rel=author are rare: find them in C once instead of reading them on every element.
+        self._noted: list[tuple] = []          # (list name, entry, boxes, static flags) until boxes are resolved
+        self._box_flags: dict = {}             # box element -> the flags it gives the elements inside it
+        self._context: dict = {}               # boxes tuple -> flags, memo of context()
+        # itemprop and rel=author are rare, and so is inline style: find them in C once instead of reading
+        # them on every element.
         self._marked = {el: el.get("itemprop") for el in page.body.xpath(".//*[@itemprop or @rel='author']")}
-        self._walk(page.body, 0, ())
+        self._hidden = {el for el in page.body.xpath(".//*[@hidden or @style]")
+                        if el.get("hidden") is not None or HIDDEN_STYLE.search(el.get("style") or "")}
+        run = _Run(self, page.body, page.body.tag, 0, 0, ())
+        if page.body.text:
+            run.add(page.body.text, False)
+        self._walk(page.body, 0, (), (), run, False)
+        run.flush()
+        self._resolve_boxes()
 
-    def _walk(self, el, flags: int, roots: tuple) -> None:
+    # -- the walk ---------------------------------------------------------------------------------------
+
+    def _walk(self, el, flags: int, boxes: tuple, roots: tuple, run: _Run, link: bool) -> None:
+        """Walk the children of ``el``; ``run`` collects the text of the nearest block element."""
         for child in el:
             tag = child.tag
             if tag.__class__ is not str:
+                if child.tail:
+                    run.add(child.tail, link)
                 continue
             self._pos += 1
-            if tag in SKIP_TAGS or (tag == "footer" and not roots):  # an article's own footer stays
+            if (tag in SKIP_TAGS and not (tag == "noscript" and _holds_blocks(child))) \
+                    or (tag == "footer" and not roots):  # an article's own footer stays
+                if child.tail:
+                    run.add(child.tail, link)
+                continue
+            if tag == "br":
+                run.br()
+                if child.tail:
+                    run.add(child.tail, link)
                 continue
             roles = TAG_ROLES.get(tag, 0)
             cls, eid = child.get("class"), child.get("id")
             prop = self._marked.get(child, "") if self._marked else ""
             if cls or eid or prop:
                 roles |= _roles(cls or "", eid or "", prop or "")
-                if roles & R_SKIP:
-                    continue
             if prop is None:  # marked for rel=author
                 roles |= R_AUTHOR
-            if tag in TEXT_BOXES and (tag != "span" or el.tag not in INLINE_PARENTS) \
-                    and (own := child.text) and len(own) >= 40 and own.strip() \
-                    and next(child.iterdescendants(*BLOCKISH), None) is None:
-                roles |= R_BLOCK  # text written straight into a <div>, as some CMSs do for paragraphs
-            if not roles:
+            if self._hidden and child in self._hidden:
+                roles |= R_HIDDEN
+            if tag in INLINE_TAGS and not roles & BOX_ROLES:
+                if roles:
+                    self._note(child, tag, roles, flags, boxes, roots)
+                in_link = link or tag == "a"
+                if child.text:
+                    run.add(child.text, in_link)
                 if len(child):
-                    self._walk(child, flags, roots)
-                continue
-            f = flags
-            if roles & R_NOT_BODY:
-                f |= EXCLUDED
-            elif roles & R_WEAK and len("".join(child.itertext())) < WEAK_LIMIT:
-                f |= MINOR
-            if roles & R_HEADER:
-                f |= IN_HEADER  # headers hold kicker, headline and lead, never body text
-            if roles & R_ROOT:
-                self.roots.append(child)
-                roots = roots + (child,)
-            if roles & R_BLOCK:
-                self.blocks.append((child, tag, f, roots, self._pos))
-            elif roles & R_H1:
-                self.h1s.append((child, f, self._pos))
-            elif roles & R_TIME:
-                self.times.append(child)
-            if roles & R_DATE_PROP:
-                self.date_props.append(((prop or "").lower(), child))
-            if roles & ~(R_BLOCK | R_H1 | R_TIME | R_ROOT | R_DATE_PROP):
-                self._classify(child, tag, roles, flags)
-            if (roles & R_FIGURE or roles & R_IMAGE_BOX) and not f & (IN_FIGURE | IN_GALLERY):
-                if roles & R_FIGURE or _one_image_with_text(child):
-                    self.figures.append((child, flags, self._pos))  # the figure's context, not itself
-                    f |= IN_FIGURE
-            if roles & R_GALLERY and not f & IN_GALLERY:
-                self.galleries.append(child)
-                f |= IN_GALLERY
-            if roles & (R_CAPTION | R_CREDIT):
-                f |= IN_CAPTION
-            if len(child):
-                self._walk(child, f, roots)
-            if roles & R_ROOT:
-                roots = roots[:-1]
+                    self._walk(child, flags, boxes, roots, run, in_link)
+            else:
+                run.flush()
+                f, b, r = flags, boxes, roots
+                if roles:
+                    f, b, r = self._note(child, tag, roles, flags, boxes, roots)
+                sub = _Run(self, child, tag, roles, f, b)
+                if child.text:
+                    sub.add(child.text, False)
+                if len(child):
+                    self._walk(child, f, b, r, sub, False)
+                sub.flush()
+            if child.tail:
+                run.add(child.tail, link)
 
-    def _classify(self, el, tag: str, roles: int, flags: int) -> None:
-        """Note ``el`` for the rules its roles name; ``flags`` are its context (the parent's)."""
-        if roles & R_KICKER and not roles & R_GALLERY and not flags & NOT_TEXT:
-            self.kickers.append(el)
-        elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (NOT_TEXT | IN_FIGURE | IN_GALLERY | IN_CAPTION):
-            self.leads.append((el, self._pos))
+    def _note(self, el, tag: str, roles: int, flags: int, boxes: tuple, roots: tuple) -> tuple[int, tuple, tuple]:
+        """File ``el`` for the rules its roles name; returns the context (flags, boxes, roots) of its children.
+
+        An element is filed with the context of its parent (a figure is not excluded for being a figure),
+        except a headline, whose own name counts.
+        """
+        inner = boxes
+        if roles & BOX_ROLES:
+            inner = boxes + (el,)
+            self._box_flags[el] = roles & BOX_ROLES  # roles for now: _resolve_boxes turns them into flags
+        if roles & R_ROOT:
+            self.roots.append(el)
+            roots = roots + (el,)
+        pos = self._pos
+        if roles & R_H1:
+            self._noted.append(("h1s", (el, pos), inner, flags))
+        elif roles & R_TIME:
+            self._noted.append(("times", el, boxes, flags))
+        if roles & R_DATE_PROP:
+            self._noted.append(("date_props", ((self._marked.get(el) or "").lower(), el), boxes, flags))
+        if roles & R_KICKER and not roles & R_GALLERY:
+            self._noted.append(("kickers", el, boxes, flags))
+        elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION):
+            self._noted.append(("leads", (el, pos), boxes, flags))
         if roles & R_AUTHOR and not flags & (IN_FIGURE | IN_GALLERY):
-            self.bylines.append(el)
-            self.byline_positions[el] = self._pos
-        if self.breadcrumb is None and (roles & R_BREADCRUMB or "BreadcrumbList" in (el.get("itemtype") or "")):
-            self.breadcrumb = el
+            self._noted.append(("bylines", el, boxes, flags))
+            self.byline_positions[el] = pos
+        if roles & R_BREADCRUMB or "BreadcrumbList" in (el.get("itemtype") or ""):
+            self._noted.append(("breadcrumb", el, boxes, flags))
         if roles & R_COMMENT:
-            self.comments.append(el)
+            self._noted.append(("comments", el, boxes, flags))
         if roles & R_DATE:
-            self.datelines.append(el)
+            self._noted.append(("datelines", el, boxes, flags))
         if roles & R_SOURCE and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION) and len(el) <= 2:
-            self.sources.append(el)
+            self._noted.append(("sources", el, boxes, flags))
+        if (roles & R_FIGURE or roles & R_IMAGE_BOX) and not flags & (IN_FIGURE | IN_GALLERY):
+            if roles & R_FIGURE or _one_image_with_text(el):
+                self._noted.append(("figures", (el, pos), boxes, flags))  # the figure's context, not its own
+                flags |= IN_FIGURE
+        if roles & R_GALLERY and not flags & IN_GALLERY:
+            self._noted.append(("galleries", el, boxes, flags))
+            flags |= IN_GALLERY
+        if roles & (R_CAPTION | R_CREDIT):
+            flags |= IN_CAPTION
+        return flags, inner, roots
+
+    # -- boxes --------------------------------------------------------------------------------------------
+
+    def _resolve_boxes(self) -> None:
+        """Decide for every furniture-named element whether it is furniture, from the text it holds, then
+        file the noted elements with their final flags."""
+        page_text = 0
+        held: dict = dict.fromkeys(self._box_flags, 0)       # paragraph text inside each box
+        held_all: dict = dict.fromkeys(self._box_flags, 0)   # all text inside each box
+        for seg in self.segments:
+            paragraph = seg.is_paragraph_text
+            if paragraph:
+                page_text += seg.chars
+            for box in seg.boxes:
+                held_all[box] += seg.chars
+                if paragraph:
+                    held[box] += seg.chars
+        anchor, then = self._anchor()
+        self.anchor = anchor
+        around_anchor = frozenset(anchor.boxes) if anchor is not None else frozenset()
+        around_start = around_anchor | frozenset(then.boxes) if then is not None else around_anchor
+        for box, roles in self._box_flags.items():
+            share = held[box] / page_text if page_text else 0.0
+            # A wrapper around the article holds most of the page's text, and the article's first paragraph
+            # (or the one after it, when the first is a standfirst of its own): a box holding most of the text
+            # but neither paragraph is a big teaser list or a sidebar.
+            most = share >= MOST_OF_PAGE and (anchor is None or box in around_start)
+            start = box in around_anchor and share >= SHARE_WITH_START
+            flags = 0
+            if (roles & R_HARD and not (most and anchor is not None)) or (roles & (R_NOT_BODY | R_SKIP) and not most):
+                flags |= EXCLUDED
+            if roles & R_SKIP and not most:
+                flags |= SKIPPED
+            if roles & R_WEAK and held_all[box] < WEAK_LIMIT and not (most or start):
+                flags |= MINOR
+            if roles & R_HEADER and not (most or start):
+                flags |= IN_HEADER
+            if roles & R_HIDDEN and not share >= MOST_OF_PAGE_HIDDEN:
+                flags |= HIDDEN | EXCLUDED
+            self._box_flags[box] = flags
+        for name, entry, boxes, flags in self._noted:
+            flags |= self.context(boxes)
+            if flags & SKIPPED:
+                continue  # navigation-like chrome: no rule reads it
+            if name == "h1s" or name == "figures":
+                el, pos = entry
+                getattr(self, name).append((el, flags, pos))
+            elif name == "kickers":
+                if not flags & NOT_TEXT:
+                    self.kickers.append(entry)
+            elif name == "leads":
+                if not flags & NOT_TEXT:
+                    self.leads.append(entry)
+            elif name == "breadcrumb":
+                if self.breadcrumb is None:
+                    self.breadcrumb = entry
+            else:
+                getattr(self, name).append(entry)
+        self._noted = []
+
+    def _anchor(self) -> tuple[Segment | None, Segment | None]:
+        """The first two paragraphs after the headline: where the article text starts on nearly every page.
+
+        Read before the boxes are resolved, so it skips only what is furniture whatever its size (hard
+        furniture words, navigation-like chrome, hidden elements) and figures.
+        """
+        never = R_HARD | R_SKIP | R_HIDDEN
+        start = next((entry[1] for name, entry, boxes, _ in self._noted
+                      if name == "h1s" and not any(self._box_flags[b] & never for b in boxes)), None)
+        if start is None:
+            return None, None
+        found: list[Segment] = []
+        for seg in self.segments:
+            if seg.pos > start and seg.chars >= ANCHOR_CHARS and seg.links * 5 < seg.chars \
+                    and seg.tag not in HEADING_TAGS and not seg.flags & (IN_FIGURE | IN_GALLERY) \
+                    and not any(self._box_flags[b] & never for b in seg.boxes):
+                found.append(seg)
+                if len(found) == 2:
+                    return found[0], found[1]
+        return (found[0], found[0]) if found else (None, None)
+
+    def box_flags(self, box) -> int:
+        """The flags a furniture-named element gives the elements inside it."""
+        return self._box_flags[box]
+
+    def context(self, boxes: tuple) -> int:
+        """The flags (EXCLUDED, MINOR, IN_HEADER, HIDDEN, SKIPPED) that the boxes around an element give it."""
+        if not boxes:
+            return 0
+        flags = self._context.get(boxes)
+        if flags is None:
+            flags = 0
+            for box in boxes:
+                flags |= self._box_flags[box]
+            self._context[boxes] = flags
+        return flags
+
+
+def _holds_blocks(el) -> bool:
+    """A <noscript> that holds paragraphs: some pages parse with the whole body inside one."""
+    return next(el.iterchildren(*NOSCRIPT_BLOCKS), None) is not None
+
+
+NOSCRIPT_BLOCKS = ("p", "div", "section", "article", "main", "table", "ul", "ol", "h1", "h2", "h3")
 
 
 def _one_image_with_text(el) -> bool:

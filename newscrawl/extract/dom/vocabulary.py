@@ -30,33 +30,52 @@ COMMENT = frozenset({"comment", "comments", "kommentare", "kommentar"})
 SOURCE = frozenset({"source", "quelle", "agency", "agentur"})
 DATE_WORDS = frozenset("date time timestamp datum zeit published updated dateline".split())
 DATE_PROPS = frozenset({"datepublished", "datemodified", "datecreated"})
-# Containers whose text is not article body.
+# Containers whose text is not article body. A wrapper around the whole article sometimes carries one of
+# these words ("article-header", "content-and-menu", an ASP.NET <form> around the page): the scan lets an
+# element that holds most of the page's text be body whatever its name, except for the HARD words.
 NOT_BODY = frozenset(
     "aside nav navigation footer comment comments newsletter promo recommendation recommendations related "
     "teaser-list breadcrumb breadcrumbs cookie consent caption credit figcaption gallery galerie slideshow "
     "bildstrecke outbrain taboola toolbar most popular trending subscription login signup modal "
     "overlay dialog poll survey".split()
 )
+# Furniture however much text it holds: a long comment thread or a long list of related stories is still not
+# the article.
+HARD_NOT_BODY = frozenset("comment comments kommentare kommentar related recommendation recommendations outbrain "
+                          "taboola cookie consent newsletter breadcrumb breadcrumbs poll survey popular trending "
+                          "promo".split())
 # Words that name page furniture but also turn up on wrappers around the whole article (WordPress puts
 # "tag-…" and "category-…" on the post, ad slots wrap text, a "lead" wrapper holds the story): they
 # exclude only a small element.
 WEAK_NOT_BODY = frozenset("share sharing social ad ads advert advertisement banner byline meta tags tag kicker lead "
                           "carousel slider swiper embed widget author authors sidebar".split())
-# Words of layout wrappers ("sidebar-grid__content", "comments-enabled", "has-sidebar"): with one of them a
-# furniture word only excludes a small element.
-LAYOUT = frozenset("content main body article text story entry post grid layout wrapper wrap container enabled has "
-                   "with page column col row inner".split())
+# Words of layout wrappers ("sidebar-grid__content", "footer-content"): with one of them a furniture word only
+# excludes a small element; hard furniture stays furniture ("related_post", "comments-area").
+LAYOUT = frozenset("content main body article text story entry post grid layout wrapper wrap container page column "
+                   "col row inner".split())
+# Words that describe a state of the page rather than the element ("comments-enabled", "has-sidebar",
+# "with-related"): with one of them a furniture word says nothing.
+STATE = frozenset("enabled has with no show open active".split())
 WEAK_LIMIT = 1000  # characters of text
+# An element holding at least this share of the page's paragraph text is not furniture, whatever its name;
+# a hidden one (display:none, the hidden attribute) needs more: a hidden copy of the article holds half.
+MOST_OF_PAGE = 0.5
+MOST_OF_PAGE_HIDDEN = 0.75
 HEADER = frozenset({"header", "masthead", "hgroup"})
 NOT_BODY_TAGS = frozenset("aside nav footer form figure figcaption button select textarea label".split())
 LEAD_TAGS = frozenset({"p", "div", "h2", "span", "strong"})
-PARAGRAPH_TAGS = frozenset({"p", "li", "blockquote"})
-HEADING_TAGS = frozenset({"h2", "h3", "h4"})
+HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 ROOT_PROPS = frozenset({"articlebody"})
+# Tags whose text flows into the paragraph around them; every other element starts a new run of text.
+INLINE_TAGS = frozenset("a abbr acronym b bdi bdo big cite code data del dfn em font i img ins kbd mark nobr q s "
+                        "samp small span strike strong sub sup time tt u var wbr".split())
+# Elements that are one paragraph even when a <br> breaks their lines.
+PARAGRAPH_TAGS = frozenset("p li dt dd blockquote h1 h2 h3 h4 h5 h6 figcaption caption th".split())
 # Flags an element inherits from its ancestors.
 # EXCLUDED: page chrome (navigation, teasers, comments); MINOR: a small element named like furniture (an ad
-# slot, a widget, an embed) — not body text, but an image in it can still belong to the article.
-EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION, MINOR = 1, 2, 4, 8, 16, 32
+# slot, a widget, an embed) — not body text, but an image in it can still belong to the article; SKIPPED:
+# navigation-like chrome whose elements no rule reads; HIDDEN: not displayed.
+EXCLUDED, IN_FIGURE, IN_GALLERY, IN_HEADER, IN_CAPTION, MINOR, SKIPPED, HIDDEN = 1, 2, 4, 8, 16, 32, 64, 128
 NOT_TEXT = EXCLUDED | MINOR
 
 
@@ -72,27 +91,38 @@ def class_words(el) -> frozenset[str]:
     return _words(f"{cls or ''} {eid or ''} {prop or ''}")
 
 
+_JS_HOOK = re.compile(r"(?:^|\s)js[-_]\S*")
+
+
+def without_js_hooks(cls: str) -> str:
+    """Class names without ``js-…`` hooks: scripts' handles ("js-truncate-related-to-my-size"), not roles."""
+    return _JS_HOOK.sub(" ", cls) if "js" in cls else cls
+
+
 def has_words(el, words: frozenset[str]) -> bool:
     return bool(class_words(el) & words)
 
 
 # Roles an element can have, from its tag and its class words (bit flags, so one walk tests them cheaply).
 (R_NOT_BODY, R_HEADER, R_KICKER, R_LEAD, R_AUTHOR, R_CAPTION, R_CREDIT, R_GALLERY, R_IMAGE_BOX, R_BREADCRUMB,
- R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_BLOCK, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK) = (
-    1 << i for i in range(20))
-WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER), (KICKER, R_KICKER), (LEAD, R_LEAD), (AUTHOR, R_AUTHOR),
-              (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY), (IMAGE_BOX, R_IMAGE_BOX),
-              (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE), (SOURCE, R_SOURCE))
+ R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK, R_HARD, R_SKIP, R_HIDDEN) = (
+    1 << i for i in range(22))
+WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER), (KICKER, R_KICKER),
+              (LEAD, R_LEAD), (AUTHOR, R_AUTHOR), (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY),
+              (IMAGE_BOX, R_IMAGE_BOX), (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE),
+              (SOURCE, R_SOURCE))
 TAG_ROLES = {
     **{t: R_NOT_BODY for t in NOT_BODY_TAGS}, "header": R_HEADER, "hgroup": R_HEADER,
-    **{t: R_BLOCK for t in PARAGRAPH_TAGS | HEADING_TAGS}, "h1": R_H1, "time": R_TIME, "article": R_ROOT,
+    "h1": R_H1, "time": R_TIME, "article": R_ROOT,
     "main": R_ROOT, "figure": R_NOT_BODY | R_FIGURE, "figcaption": R_NOT_BODY | R_CAPTION,
 }
+# Roles that make an element a box whose text may not be body (resolved after the walk, see scan.py).
+BOX_ROLES = R_NOT_BODY | R_HARD | R_SKIP | R_WEAK | R_HEADER | R_HIDDEN
 
 
 @lru_cache(maxsize=65536)
 def _roles(cls: str, eid: str, prop: str) -> int:
-    words = _words(f"{cls} {eid} {prop}")
+    words = _words(f"{without_js_hooks(cls)} {eid} {prop}")
     roles = 0
     for group, role in WORD_ROLES:
         if words & group:
@@ -104,23 +134,25 @@ def _roles(cls: str, eid: str, prop: str) -> int:
         roles |= R_DATE_PROP
     if prop == "author":
         roles |= R_AUTHOR
-    if words & LAYOUT and roles & R_NOT_BODY:  # "sidebar-grid__content": weak, not strong
+    if words & STATE:
+        roles &= ~(R_NOT_BODY | R_WEAK)
+    elif words & LAYOUT and roles & R_NOT_BODY:  # "sidebar-grid__content": weak, not strong
         roles = (roles & ~R_NOT_BODY) | R_WEAK
     elif words & SKIP_WORDS:
         roles |= R_SKIP
+    if words & HARD_NOT_BODY and not words & STATE:
+        roles |= R_HARD
     return roles
 
 
 # Page chrome that never holds article content: the walk does not descend into it.
 SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio", "noscript"})
+# Navigation-like chrome: the walk notes its text (a wrapper named "…-menu" may hold the article) but no
+# rule reads its elements.
 SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
                        "recommendations modal overlay subscription signup login".split())
-R_SKIP = 1 << 30
-TEXT_BOXES = frozenset({"div", "section", "td", "span"})
-INLINE_PARENTS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "a", "span", "figcaption",
-                            "label", "strong", "em", "b", "i"})
-BLOCKISH = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
-            "blockquote", "figure")
+# Inline style that hides an element.
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
 def text_without(el, words: frozenset[str]) -> str:
