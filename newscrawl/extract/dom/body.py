@@ -18,9 +18,13 @@ from __future__ import annotations
 import re
 
 from .scan import Scan, Segment, within
-from .vocabulary import EXCLUDED, HEADING_TAGS, IN_HEADER, MINOR
+from .vocabulary import EXCLUDED, HEADING_TAGS, IN_HEADER, MINOR, PARAGRAPH_TAGS
 
+import os
+TEXT_TAGS = PARAGRAPH_TAGS | {"td", "pre"}  # a short run anywhere else is a label
 LETTER = re.compile(r"[^\W\d_]")
+LABEL = int(os.environ.get("LABEL", "40"))
+SENTENCE_END = re.compile(r"[.!?…。！？»«\"“”')]$")
 # Runs of text at least this long and at most half linked choose the content root.
 LONG = 80
 # The root is the deepest element holding at least this share of those runs.
@@ -46,18 +50,22 @@ def body(scan: Scan, add) -> None:
     if teasers:
         segments = [s for s in segments if s not in teasers]
     parts = text_parts(scan, segments)
-    root = scan.content_root = parts[0] if parts else None
+    scan.content_root = parts[0] if parts else None
+    scan.evidence["teasers"] = len(teasers)
     items: list[tuple[bool, str]] = []  # (is a heading, text) in document order
     for seg in segments:
         if parts is None:
             if seg.owner is scan.page.body:
                 continue  # no long text anywhere: loose characters in <body> are no article
-        elif not any(seg.owner is p or within(seg.owner, p) for p in parts):
+        elif (part := next((p for p in parts if seg.owner is p or within(seg.owner, p)), None)) is None:
             continue
         if seg.links > LINKED * seg.chars or not LETTER.search(seg.text):
             continue  # links, lists of links; numbers and marks ("1", "|", "12.03.2021")
-        if scan.context(seg.boxes) & MINOR and _minor_inside(scan, seg, root):
+        if scan.context(seg.boxes) & MINOR and _minor_inside(scan, seg, part if parts else None):
             continue  # an ad slot, a share bar, a byline inside the text (not a wrapper around it)
+        if seg.tag not in TEXT_TAGS and seg.chars < LABEL and "\n" not in seg.text \
+                and not SENTENCE_END.search(seg.text):
+            continue  # a label in a <div> or <span>: "Kontakt", "Mehr zum Thema", "Teilen"
         if seg.tag in HEADING_TAGS:
             if seg.chars <= 200:
                 items.append((True, seg.text))
@@ -124,9 +132,11 @@ def _under(el, elements: set) -> bool:
 
 
 def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
-    """The elements whose runs are the article text (the first is the content root); None: no root."""
+    """The elements whose runs are the article text, in document order; None when
+    no element holds long text. The first is the content root for the rules that place images and bylines."""
     root = content_root(scan, segments)
     anchor = scan.anchor
+    scan.evidence["path"] = "root" if root is not None else "none"
     if root is None or anchor is None or anchor.owner is root or within(anchor.owner, root) \
             or anchor not in segments or scan.context(anchor.boxes) & MINOR:
         return [root] if root is not None else None
@@ -139,12 +149,15 @@ def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
         between = sum(s.chars for s in segments if s.is_paragraph_text and anchor.pos < s.pos < first
                       and not within(s.owner, root) and s.owner is not root)
         if between < BETWEEN:
+            scan.evidence["path"] = "standfirst"
             return [branch, root]  # a standfirst above the text's container
     # The root holds more text than the article but not its first paragraph: a right rail, a teaser stack.
     others = [s for s in segments if not (s.owner is root or within(s.owner, root))]
     again = content_root(scan, others)
     if again is not None and (anchor.owner is again or within(anchor.owner, again)):
+        scan.evidence["path"] = "again"
         return [again]
+    scan.evidence["path"] = "top"
     return [top]
 
 
@@ -183,5 +196,7 @@ def content_root(scan: Scan, segments: list[Segment]):
     while True:
         best = max((c for c in node if c in long_under), key=long_under.get, default=None)
         if best is None or long_under[best] < SHARE_OF_TEXT * total:
+            scan.evidence.update(long_total=total, share=long_under.get(node, 0) / total,
+                                 next_share=long_under[best] / total if best is not None else 0.0)
             return node
         node = best

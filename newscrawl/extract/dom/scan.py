@@ -18,7 +18,7 @@ from ..document import Page, clean_text
 from .vocabulary import (EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTION, IN_FIGURE, IN_GALLERY, IN_HEADER, INLINE_TAGS,
                          LEAD_TAGS, MINOR, MOST_OF_PAGE, MOST_OF_PAGE_HIDDEN, NOT_TEXT, PARAGRAPH_TAGS, R_AUTHOR,
                          R_BREADCRUMB, R_CAPTION, R_COMMENT, R_CREDIT, R_DATE, R_DATE_PROP, R_FIGURE, R_GALLERY, R_H1,
-                         R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_KICKER, R_LEAD, R_NOT_BODY, R_ROOT, R_SKIP,
+                         R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_PICTURE, PICTURE_LIMIT, R_KICKER, R_LEAD, R_NOT_BODY, R_ROOT, R_SKIP,
                          R_SOURCE, R_TIME, R_WEAK, BOX_ROLES, SKIP_TAGS, SKIPPED, TAG_ROLES, WEAK_LIMIT, _roles)
 
 BR = "\ue000"  # a <br> inside a run of text (a private-use character: never in real text)
@@ -117,6 +117,7 @@ class Scan:
         self.roots: list = []                  # <article>, <main> and [itemprop=articleBody] elements
         self.content_root = None               # the element holding the article text (set by body())
         self.anchor: Segment | None = None     # the first paragraph after the headline (see _anchor)
+        self.evidence: dict = {}               # how the text was found (body()), for a second opinion
         self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
         self._pos = 0
         self._noted: list[tuple] = []          # (list name, entry, boxes, static flags) until boxes are resolved
@@ -193,6 +194,10 @@ class Scan:
         except a headline, whose own name counts.
         """
         inner = boxes
+        picture = roles & R_FIGURE or (roles & R_IMAGE_BOX and not flags & (IN_FIGURE | IN_GALLERY)
+                                       and _one_image_with_text(el))
+        if picture and not roles & R_FIGURE:
+            roles |= R_PICTURE
         if roles & BOX_ROLES:
             inner = boxes + (el,)
             self._box_flags[el] = roles & BOX_ROLES  # roles for now: _resolve_boxes turns them into flags
@@ -221,10 +226,9 @@ class Scan:
             self._noted.append(("datelines", el, boxes, flags))
         if roles & R_SOURCE and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION) and len(el) <= 2:
             self._noted.append(("sources", el, boxes, flags))
-        if (roles & R_FIGURE or roles & R_IMAGE_BOX) and not flags & (IN_FIGURE | IN_GALLERY):
-            if roles & R_FIGURE or _one_image_with_text(el):
-                self._noted.append(("figures", (el, pos), boxes, flags))  # the figure's context, not its own
-                flags |= IN_FIGURE
+        if picture and not flags & (IN_FIGURE | IN_GALLERY):
+            self._noted.append(("figures", (el, pos), boxes, flags))  # the figure's context, not its own
+            flags |= IN_FIGURE
         if roles & R_GALLERY and not flags & IN_GALLERY:
             self._noted.append(("galleries", el, boxes, flags))
             flags |= IN_GALLERY
@@ -268,6 +272,8 @@ class Scan:
                 flags |= MINOR
             if roles & R_HEADER and not (most or start):
                 flags |= IN_HEADER
+            if roles & R_PICTURE and held_all[box] < PICTURE_LIMIT and not most:
+                flags |= EXCLUDED
             if roles & R_HIDDEN and not share >= MOST_OF_PAGE_HIDDEN:
                 flags |= HIDDEN | EXCLUDED
             self._box_flags[box] = flags

@@ -57,6 +57,7 @@ LAYOUT = frozenset("content main body article text story entry post grid layout 
 # "with-related"): with one of them a furniture word says nothing.
 STATE = frozenset("enabled has with no show open active".split())
 WEAK_LIMIT = 1000  # characters of text
+PICTURE_LIMIT = 500  # characters of text in an image box: its caption, not article text
 # An element holding at least this share of the page's paragraph text is not furniture, whatever its name;
 # a hidden one (display:none, the hidden attribute) needs more: a hidden copy of the article holds half.
 MOST_OF_PAGE = 0.5
@@ -105,8 +106,8 @@ def has_words(el, words: frozenset[str]) -> bool:
 
 # Roles an element can have, from its tag and its class words (bit flags, so one walk tests them cheaply).
 (R_NOT_BODY, R_HEADER, R_KICKER, R_LEAD, R_AUTHOR, R_CAPTION, R_CREDIT, R_GALLERY, R_IMAGE_BOX, R_BREADCRUMB,
- R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK, R_HARD, R_SKIP, R_HIDDEN) = (
-    1 << i for i in range(22))
+ R_COMMENT, R_DATE, R_SOURCE, R_ROOT, R_H1, R_TIME, R_FIGURE, R_DATE_PROP, R_WEAK, R_HARD, R_SKIP, R_HIDDEN,
+ R_PICTURE) = (1 << i for i in range(23))
 WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER), (KICKER, R_KICKER),
               (LEAD, R_LEAD), (AUTHOR, R_AUTHOR), (CAPTION, R_CAPTION), (CREDIT, R_CREDIT), (GALLERY, R_GALLERY),
               (IMAGE_BOX, R_IMAGE_BOX), (BREADCRUMB, R_BREADCRUMB), (COMMENT, R_COMMENT), (DATE_WORDS, R_DATE),
@@ -117,7 +118,8 @@ TAG_ROLES = {
     "main": R_ROOT, "figure": R_NOT_BODY | R_FIGURE, "figcaption": R_NOT_BODY | R_CAPTION,
 }
 # Roles that make an element a box whose text may not be body (resolved after the walk, see scan.py).
-BOX_ROLES = R_NOT_BODY | R_HARD | R_SKIP | R_WEAK | R_HEADER | R_HIDDEN
+# (R_PICTURE, an image box holding one image and its text, is found by the scan, not from words.)
+BOX_ROLES = R_NOT_BODY | R_HARD | R_SKIP | R_WEAK | R_HEADER | R_HIDDEN | R_PICTURE
 
 
 @lru_cache(maxsize=65536)
