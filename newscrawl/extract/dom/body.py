@@ -20,11 +20,11 @@ import re
 from .scan import Scan, Segment, within
 from .vocabulary import EXCLUDED, HEADING_TAGS, IN_HEADER, MINOR, PARAGRAPH_TAGS
 
-import os
-TEXT_TAGS = PARAGRAPH_TAGS | {"td", "pre"}  # a short run anywhere else is a label
-LETTER = re.compile(r"[^\W\d_]")
-LABEL = int(os.environ.get("LABEL", "40"))
+# A run outside a paragraph-like element, shorter than this and not ending a sentence, is a label.
+LABEL = 40
+TEXT_TAGS = PARAGRAPH_TAGS | {"td", "pre"}
 SENTENCE_END = re.compile(r"[.!?…。！？»«\"“”')]$")
+LETTER = re.compile(r"[^\W\d_]")
 # Runs of text at least this long and at most half linked choose the content root.
 LONG = 80
 # The root is the deepest element holding at least this share of those runs.
@@ -38,6 +38,8 @@ TEASER_TITLE = (15, 200)
 TEASER_CHARS = 600
 TEASER_SHARE = 0.75
 ITEM_TAGS = frozenset("div li article section".split())
+# A sibling of the root holding at least this share of the root's long text is part of the text.
+SIBLINGS = 0.3
 # A root that misses the anchor is a standfirst's neighbour when less paragraph text than this lies
 # between the anchor and the root's first run.
 BETWEEN = 300
@@ -52,7 +54,7 @@ def body(scan: Scan, add) -> None:
     parts = text_parts(scan, segments)
     scan.content_root = parts[0] if parts else None
     scan.evidence["teasers"] = len(teasers)
-    items: list[tuple[bool, str]] = []  # (is a heading, text) in document order
+    chosen: list[tuple[Segment, bool]] = []  # (run, inside a small furniture box) in document order
     for seg in segments:
         if parts is None:
             if seg.owner is scan.page.body:
@@ -61,14 +63,21 @@ def body(scan: Scan, add) -> None:
             continue
         if seg.links > LINKED * seg.chars or not LETTER.search(seg.text):
             continue  # links, lists of links; numbers and marks ("1", "|", "12.03.2021")
-        if scan.context(seg.boxes) & MINOR and _minor_inside(scan, seg, part if parts else None):
-            continue  # an ad slot, a share bar, a byline inside the text (not a wrapper around it)
+        chosen.append((seg, bool(scan.context(seg.boxes) & MINOR) and _minor_inside(scan, seg, part if parts else None)))
+    # Ad slots, share bars and bylines inside the text are left out, unless that would leave out most of it:
+    # page builders name every block of text a "widget", CSS-in-JS names can hold "tag".
+    minor = sum(s.chars for s, m in chosen if m and s.is_paragraph_text)
+    if minor and minor > sum(s.chars for s, m in chosen if not m and s.is_paragraph_text):
+        chosen = [(s, False) for s, _ in chosen]
+    items: list[tuple[bool, str]] = []  # (is a heading, text) in document order
+    for seg, in_minor in chosen:
+        if in_minor:
+            continue
         if seg.tag not in TEXT_TAGS and seg.chars < LABEL and "\n" not in seg.text \
                 and not SENTENCE_END.search(seg.text):
             continue  # a label in a <div> or <span>: "Kontakt", "Mehr zum Thema", "Teilen"
-        if seg.tag in HEADING_TAGS:
-            if seg.chars <= 200:
-                items.append((True, seg.text))
+        if seg.tag in HEADING_TAGS and seg.chars <= 200:
+            items.append((True, seg.text))
             continue
         if seg.chars > 80 and seg.pos < scan.first_paragraph:
             scan.first_paragraph = seg.pos
@@ -139,7 +148,7 @@ def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
     scan.evidence["path"] = "root" if root is not None else "none"
     if root is None or anchor is None or anchor.owner is root or within(anchor.owner, root) \
             or anchor not in segments or scan.context(anchor.boxes) & MINOR:
-        return [root] if root is not None else None
+        return _siblings(scan, root) if root is not None else None
     top = common_ancestor(anchor.owner, root)
     branch = anchor.owner
     while branch is not top and branch.getparent() is not top:
@@ -159,6 +168,17 @@ def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
         return [again]
     scan.evidence["path"] = "top"
     return [top]
+
+
+def _siblings(scan: Scan, root) -> list:
+    """The root and those of its siblings that hold long text, at least SIBLINGS of the root's: a text split
+    into several blocks (paragraph widgets, a block after an embedded video) is one text."""
+    parent = root.getparent()
+    if parent is None:
+        return [root]
+    held = scan.long_under
+    least = SIBLINGS * held.get(root, 0)
+    return [el for el in parent if el is root or held.get(el, 0) > max(least, 0)]
 
 
 def common_ancestor(a, b):
@@ -190,6 +210,7 @@ def content_root(scan: Scan, segments: list[Segment]):
         while node is not None:
             long_under[node] = long_under.get(node, 0) + n
             node = node.getparent()
+    scan.long_under = long_under  # for _siblings
     if not total:
         return None
     node = scan.page.body

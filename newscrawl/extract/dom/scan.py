@@ -118,6 +118,7 @@ class Scan:
         self.content_root = None               # the element holding the article text (set by body())
         self.anchor: Segment | None = None     # the first paragraph after the headline (see _anchor)
         self.evidence: dict = {}               # how the text was found (body()), for a second opinion
+        self.long_under: dict = {}             # element -> long text it holds (body.content_root)
         self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
         self._pos = 0
         self._noted: list[tuple] = []          # (list name, entry, boxes, static flags) until boxes are resolved
@@ -146,8 +147,7 @@ class Scan:
                     run.add(child.tail, link)
                 continue
             self._pos += 1
-            if (tag in SKIP_TAGS and not (tag == "noscript" and _holds_blocks(child))) \
-                    or (tag == "footer" and not roots):  # an article's own footer stays
+            if tag in SKIP_TAGS and not (tag == "noscript" and _holds_blocks(child)):
                 if child.tail:
                     run.add(child.tail, link)
                 continue

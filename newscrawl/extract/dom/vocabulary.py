@@ -114,6 +114,8 @@ WORD_ROLES = ((NOT_BODY, R_NOT_BODY), (WEAK_NOT_BODY, R_WEAK), (HEADER, R_HEADER
               (SOURCE, R_SOURCE))
 TAG_ROLES = {
     **{t: R_NOT_BODY for t in NOT_BODY_TAGS}, "header": R_HEADER, "hgroup": R_HEADER,
+    # Navigation is walked like any box: an HTML4 parser can leave a whole HTML5 page inside an unclosed <nav>.
+    "nav": R_NOT_BODY | R_SKIP, "aside": R_NOT_BODY | R_SKIP,
     "h1": R_H1, "time": R_TIME, "article": R_ROOT,
     "main": R_ROOT, "figure": R_NOT_BODY | R_FIGURE, "figcaption": R_NOT_BODY | R_CAPTION,
 }
@@ -148,7 +150,7 @@ def _roles(cls: str, eid: str, prop: str) -> int:
 
 
 # Page chrome that never holds article content: the walk does not descend into it.
-SKIP_TAGS = frozenset({"nav", "aside", "select", "button", "textarea", "dialog", "map", "video", "audio", "noscript"})
+SKIP_TAGS = frozenset({"select", "button", "textarea", "dialog", "map", "video", "audio", "noscript"})
 # Navigation-like chrome: the walk notes its text (a wrapper named "…-menu" may hold the article) but no
 # rule reads its elements.
 SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
