@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from ..items import Article, Gallery, GalleryEntry, Image
 from .dates import parse_date, to_iso
 from .document import Page, clean_text, split_url
-from .dom import split_names
+from .dom.people import clean_name, is_person_name, is_single_name, name_kind, split_names
 from .merge import Candidates, fingerprint
 from .structured import unescape_text
 from .sites import Site
@@ -126,32 +126,58 @@ def _language(value: str) -> str | None:
 
 
 def _people(cands: Candidates, site: Site, art: Article) -> None:
-    """Authors are persons; a partner or agency in the byline becomes the ``source``."""
+    """Authors are persons; a publication, newsroom or agency in the byline becomes the ``source``.
+
+    Structured data often packs several people into one string ("A and B", "A und B, dpa") and names the
+    publication itself, an image credit or a URL slug as the author; bylines add places ("Frankfurt"),
+    e-mail addresses and sign-offs ("(obe)"). Persons come from the most trusted source that names any
+    (:data:`WEIGHTS`); the first organisation other than the page's own publication, else the publication,
+    is the source when nothing names one explicitly ("Quelle: APA", a site module).
+    """
+    publishers = {fingerprint(v) for v, _ in cands.all("site_name")}
+    publishers |= {fingerprint(n) for v, _ in cands.all("publisher") for n in v}
+    publishers.discard("")
+    ranked = sorted(cands.all("authors"), key=lambda c: -WEIGHTS["authors"].get(c[1], 0.5))
     chosen = cands.choose("authors", WEIGHTS["authors"])
-    # Structured data often packs several people into one string: "A and B", "A und B, dpa"; and names the
-    # publication itself, an image credit or a URL slug as the author.
-    publisher = {fingerprint(v) for v, _ in cands.all("site_name")} | {fingerprint(v) for v, _ in cands.all("publisher")}
-    names = [n for value in (chosen[0] if chosen else []) for n in split_names(value)
-             if fingerprint(n) not in publisher and not NOT_A_NAME.search(n)]
-    byline_other = [n for v, _ in cands.all("byline_other") for n in v]
-    orgs = [n for v, _ in cands.all("source_orgs") for n in v]
-    source = None
-    people = []
-    for name in names + byline_other + orgs:
-        key = name.casefold()
-        if key in site.SOURCES:
-            source = source or site.SOURCES[key]
-        elif name in names and name not in people:
-            people.append(name)
+    if chosen is not None:
+        ranked.remove(chosen)
+        ranked.insert(0, chosen)
+    people: list[str] = []
+    people_source = None
+    orgs: list[str] = []
+    mapped: list[str | None] = []  # names the site module maps to a source (None: no source)
+    candidates = [(v, s) for v, s in ranked] + [(v, "html") for v, _ in cands.all("byline_other")] \
+        + [(v, "jsonld-org") for v, _ in cands.all("source_orgs")]
+    for value, src in candidates:
+        found = []
+        whole = clean_name(" ".join(value)) if len(value) == 1 else None
+        for name in (clean_name(n) for raw in value for n in split_names(raw)):
+            key = name.casefold()
+            if key in site.SOURCES:
+                mapped.append(site.SOURCES[key])
+                continue
+            kind = "org" if src == "jsonld-org" else name_kind(name, publishers)
+            if kind is None and src == "jsonld" and is_single_name(name):
+                kind = "person"  # a JSON-LD Person named by one word ("Cooper", a blogger's handle)
+            if kind == "person" and not NOT_A_NAME.search(name):
+                found.append(name)
+            elif kind == "org":
+                # "Le Figaro et AFP" is one credit: keep an unsplit value whole when it names no person.
+                orgs.append(whole if whole and not any(is_person_name(n) for n in split_names(value[0]))
+                            else name)
+        if found and not people and src != "jsonld-org":
+            people, people_source = list(dict.fromkeys(found)), src
     if people:
         art.authors = people
-        art.field_sources["authors"] = public_source(chosen[1])
+        art.field_sources["authors"] = public_source(people_source)
     explicit = cands.choose("source", DATA_FIRST)
+    own = [o for o in orgs if fingerprint(o) not in publishers]
     if explicit:
         art.source, art.field_sources["source"] = explicit[0], public_source(explicit[1])
-    elif source:
-        art.source = source
-        art.field_sources["source"] = chosen[1] if chosen and any(n.casefold() in site.SOURCES for n in names) else "html"
+    elif any(mapped):
+        art.source, art.field_sources["source"] = next(m for m in mapped if m), "html"
+    elif (own or orgs) and not (mapped and not people):
+        art.source, art.field_sources["source"] = (own or orgs)[0], "html"
 
 
 def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> None:

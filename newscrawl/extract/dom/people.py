@@ -5,14 +5,33 @@ from __future__ import annotations
 import re
 
 from ..document import clean_text
+from ..merge import fingerprint
 from .scan import Scan, within
 from .vocabulary import DATE_WORDS, text_without
 
 # Separators between names: punctuation and "and" in the languages of the sites we see most.
-BY_PREFIX = re.compile(r"^(?:von|by|text|autor(?:in)?|author|written by|redaktion)\s*[:\-]?\s+", re.IGNORECASE)
+BY_PREFIX = re.compile(r"^(?:von|by|par|por|di|door|af|av|text|texto|autor(?:in)?|author|written by|redaktion)"
+                       r"\s*[:\-]?\s+", re.IGNORECASE)
 NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\||\s(?:und|and|AND|UND|sowie|og|och|et|y|e|i|ve|și|és)\s)\s*")
-PERSON = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’\-.]*\.?\s+){0,3}(?:[a-zà-ÿ]{1,3}\s+)?[A-ZÀ-ÖØ-Þ][\w'’\-.]+$", re.UNICODE)
-
+# A word of a name: letters, apostrophes, hyphens, an initial's dot.
+NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-.]*(?:['’\-.][^\W\d_]*)*\.?$")
+# Lower-case particles inside names ("van", "de", "al", "bin").
+PARTICLES = frozenset("van von der den de da di del della du le la al bin ibn zu ter ten y e".split())
+# A Chinese, Japanese or Korean personal name: two to five characters, family name maybe set apart.
+CJK_PERSON = re.compile(r"^[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,3} ?[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,3}$")
+# What follows a name without being part of it: a sign-off in brackets ("Elena Oberholzer (obe)"), a job
+# title after a CJK name ("신현주 기자": reporter).
+SIGN_OFF = re.compile(r"\s*\((?:[a-zäöüß]{2,5}|[A-ZÄÖÜ]{2,5})\)$|\s*(?:기자|記者|记者|特派員|特派员|편집위원|논설위원)$")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+DOMAIN = re.compile(r"(?:^|[\s(])(?:www\.)?[\w-]+\.(?:[\w-]+\.)*[a-z]{2,6}(?:$|[\s)/])", re.IGNORECASE)
+ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}(?:[-/][A-Za-zÄÖÜäöü]{2,6})?$")  # AFP, dpa-AFX, APA/red
+# Words (or ends of compound words) that name a newsroom, an agency or a publication, not a person.
+ORG_WORDS = ("redaktion", "agentur", "agenturen", "agency", "agencies", "presse", "press", "nachrichten", "news",
+             "online", "zeitung", "newsroom", "staff", "team", "desk", "media", "medien", "verlag", "editorial",
+             "wire", "service", "associated", "reuters")
+# The world's news agencies, which bylines write in lower case as often as not.
+AGENCIES = frozenset("dpa apa afp ap reuters sid kna epd ddp ansa efe sda ats belga anp tass xinhua pap ctk mti ana "
+                     "anadolu kyodo yonhap bloomberg upi ips dts".split())
 
 
 def split_names(text: str) -> list[str]:
@@ -21,7 +40,52 @@ def split_names(text: str) -> list[str]:
 
 
 def is_person_name(name: str) -> bool:
-    return 3 <= len(name) <= 60 and not any(ch.isdigit() for ch in name) and bool(PERSON.match(name))
+    """Two to four capitalised words (initials allowed, particles such as "van" between), in any script
+    with capitals; or a Chinese, Japanese or Korean name of two to five characters."""
+    if not 2 <= len(name) <= 60 or any(ch.isdigit() for ch in name):
+        return False
+    if CJK_PERSON.match(name):
+        return True
+    words = [w for w in name.split() if w not in PARTICLES]
+    return 2 <= len(words) <= 4 and len(words) <= len(name.split()) \
+        and all(w[0].isupper() and NAME_WORD.match(w) for w in words) and not _org_words(name)
+
+
+def is_single_name(name: str) -> bool:
+    """One word that can be a person's name or handle (not "admin" or "unknown")."""
+    return " " not in name and 2 <= len(name) <= 30 and name.casefold() not in NOT_PERSONS \
+        and bool(NAME_WORD.match(name))
+
+
+NOT_PERSONS = frozenset("admin administrator root webmaster editor redaktion unknown anonymous guest user "
+                        "staff team".split())
+
+
+def _org_words(name: str) -> bool:
+    return any(w.endswith(ORG_WORDS) for w in name.casefold().replace("-", " ").split())
+
+
+def clean_name(name: str) -> str:
+    """A byline name without "By", a sign-off in brackets or a job title."""
+    return clean_text(SIGN_OFF.sub("", BY_PREFIX.sub("", clean_text(name))))
+
+
+def name_kind(name: str, publishers: set[str]) -> str | None:
+    """"person", "org" (a publication, newsroom or agency) or None (an e-mail address, a place, a word).
+
+    ``publishers`` are the fingerprints (:func:`~newscrawl.extract.merge.fingerprint`) of the page's own
+    names (``og:site_name``, the JSON-LD publisher).
+    """
+    if not name or len(name) > 80 or EMAIL.search(name):
+        return None
+    if fingerprint(name) in publishers or DOMAIN.search(name) or ACRONYM.match(name) \
+            or name.casefold() in AGENCIES:
+        return "org"
+    if is_person_name(name):
+        return "person"
+    if _org_words(name) or len(name.split()) > 1:
+        return "org"
+    return None  # one word that is no known name: a place ("Frankfurt"), a section ("Nachrichten")
 
 
 def authors(scan: Scan, add) -> None:

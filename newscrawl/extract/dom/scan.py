@@ -21,6 +21,10 @@ from .vocabulary import (EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTIO
                          R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_PICTURE, PICTURE_LIMIT, R_KICKER, R_LEAD, R_NOT_BODY, R_ROOT, R_SKIP,
                          R_SOURCE, R_TIME, R_WEAK, BOX_ROLES, SKIP_TAGS, SKIPPED, TAG_ROLES, WEAK_LIMIT, _roles)
 
+# Elements with an itemprop, and those that name an author without a class saying so: rel=author, a link to an
+# author's page ("/autoren/name/max-kolter", "/author/jane-doe").
+AUTHOR_MARKS = (".//*[@itemprop or @rel='author'] | .//a[not(@itemprop) and (contains(@href, '/autor') "
+                "or contains(@href, '/author') or contains(@href, '/journalist'))]")
 BR = "\ue000"  # a <br> inside a run of text (a private-use character: never in real text)
 # The first run of text at least this long after the headline starts the article (Scan._anchor).
 ANCHOR_CHARS = 80
@@ -126,7 +130,7 @@ class Scan:
         self._context: dict = {}               # boxes tuple -> flags, memo of context()
         # itemprop and rel=author are rare, and so is inline style: find them in C once instead of reading
         # them on every element.
-        self._marked = {el: el.get("itemprop") for el in page.body.xpath(".//*[@itemprop or @rel='author']")}
+        self._marked = {el: el.get("itemprop") for el in page.body.xpath(AUTHOR_MARKS)}
         self._hidden = {el for el in page.body.xpath(".//*[@hidden or @style]")
                         if el.get("hidden") is not None or HIDDEN_STYLE.search(el.get("style") or "")}
         run = _Run(self, page.body, page.body.tag, 0, 0, ())
@@ -161,7 +165,7 @@ class Scan:
             prop = self._marked.get(child, "") if self._marked else ""
             if cls or eid or prop:
                 roles |= _roles(cls or "", eid or "", prop or "")
-            if prop is None:  # marked for rel=author
+            if prop is None:  # marked for rel=author or a link to an author's page
                 roles |= R_AUTHOR
             if self._hidden and child in self._hidden:
                 roles |= R_HIDDEN
