@@ -6,8 +6,8 @@ import json
 import pytest
 
 from benchmarks import extraction
-from benchmarks.scoring import (bag_f1, collect_images, date_score, mean_scores, normalize, score_page, set_f1,
-                                tokens)
+from benchmarks.scoring import (bag_f1, collect_images, date_score, main_text, mean_scores, normalize, prf,
+                                score_page, set_f1, snippet_counts, tokens)
 
 
 def label(**fields):
@@ -82,13 +82,43 @@ def test_authors_field_is_set_f1_and_only_scored_when_labelled():
     assert "authors" not in score_page({"authors": ["Jasper Riemann"]}, label())
 
 
+def test_a_byline_without_persons_is_read_from_source_but_not_by_the_reference_definition():
+    exp = label(authors=["Associated Press"])
+    scores = score_page({"authors": [], "source": "Associated Press"}, exp)
+    assert scores["authors"] == 1.0 and scores["authors_reference"] == 0.0
+    # persons, when there are any, are the byline: the source does not join them
+    scores = score_page({"authors": ["Jasper Riemann"], "source": "dpa"}, label(authors=["Jasper Riemann", "dpa"]))
+    assert scores["authors"] == pytest.approx(2 / 3) == scores["authors_reference"]
+
+
 def test_lead_and_body_are_bag_f1_of_tokens():
     exp = label(lead="Die Synode tagt in Coburg.", paragraphs=["Erster Absatz hier.", "Zweiter Absatz."])
     scores = score_page({"lead": "Die Synode tagt", "body": ["Erster Absatz", "hier. Zweiter Absatz."]}, exp)
     assert scores["lead"] == pytest.approx(2 * 1 * 0.6 / 1.6)  # P 3/3, R 3/5 -> 0.75
-    assert scores["body"] == 1.0
+    assert scores["body"] == 1.0 == scores["body_precision"] == scores["body_recall"]
     assert score_page({"body": "Erster Absatz hier. Zweiter Absatz."}, exp)["body"] == 1.0
+    # "erster absatz hier mehr lesen" against "erster absatz hier zweiter absatz": 3 common of 5 each way
+    scores = score_page({"body": ["Erster Absatz hier.", "Mehr lesen"]}, exp)
+    assert scores["body_precision"] == pytest.approx(3 / 5) and scores["body_recall"] == pytest.approx(3 / 5)
     assert "lead" not in score_page({"lead": "x"}, label(paragraphs=["p"]))
+
+
+# --- snippets -------------------------------------------------------------------------------------------------
+
+def test_main_text_is_lead_body_and_subheadings_whitespace_collapsed_and_nfc():
+    item = {"lead": "Der Vorspann.", "body": ["Erster\n Absatz.", "Zweiter Absatz."], "subheadings": ["Zwischentitel"]}
+    assert main_text(item) == "Der Vorspann. Erster Absatz. Zweiter Absatz. Zwischentitel"
+    assert main_text("Cafe\u0301  au lait") == "Café au lait"
+    assert main_text(None) == "" and main_text({"body": "nur Text"}) == "nur Text"
+
+
+def test_snippet_counts_and_prf_from_totals():
+    text = main_text({"body": ["Die Wahl findet am Sonntag statt.", "Mehr zum Thema"]})
+    counts = snippet_counts(text, ["Wahl findet  am Sonntag", "fehlt hier"], ["Mehr zum Thema", "Impressum"])
+    assert counts == {"tp": 1, "fn": 1, "fp": 1, "tn": 1}
+    precision, recall, f1 = prf(counts + snippet_counts(text, ["Sonntag statt."], []))
+    assert (precision, recall) == (pytest.approx(2 / 3), pytest.approx(2 / 3)) and f1 == pytest.approx(2 / 3)
+    assert prf({}) == (0.0, 0.0, 0.0)
 
 
 # --- published ----------------------------------------------------------------------------------------------
@@ -179,26 +209,60 @@ def test_mean_scores_average_over_pages_with_the_field():
 
 def test_benchmark_skips_cleanly_without_corpus(tmp_path, capsys):
     assert extraction.main([str(tmp_path / "missing")]) == 0
-    assert "skipped" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "not found, skipped" in out and "benchmark skipped" in out
 
 
-def test_benchmark_table_and_json_on_a_one_page_corpus(tmp_path, capsys):
-    html = ("<html><head><title>Wahl in Wien</title></head><body><article><h1>Wahl in Wien</h1>"
-            "<p>Die Wahl in Wien findet am Sonntag statt, die Parteien werben um Stimmen in allen Bezirken.</p>"
-            "</article></body></html>")
-    (tmp_path / "at").mkdir()
-    (tmp_path / "at" / "Test_2025_01_01.html.gz").write_bytes(gzip.compress(html.encode()))
+PAGE = ("<html><head><title>Wahl in Wien</title></head><body><article><h1>Wahl in Wien</h1>"
+        "<p>Die Wahl in Wien findet am Sonntag statt, die Parteien werben um Stimmen in allen Bezirken.</p>"
+        "</article><footer><p>Impressum und Datenschutz</p></footer></body></html>")
+
+
+def labelled_corpus(folder):
+    (folder / "at").mkdir(parents=True)
+    (folder / "at" / "Test_2025_01_01.html.gz").write_bytes(gzip.compress(PAGE.encode()))
     truth = {"id": "at/Test_2025_01_01", "publisher": "Test", "country": "at", "url": "https://example.at/wahl",
              "expected": label(title="Wahl in Wien", paragraphs=["Die Wahl in Wien findet am Sonntag statt, "
                                                                  "die Parteien werben um Stimmen in allen Bezirken."])}
-    (tmp_path / "at" / "Test_2025_01_01.json").write_text(json.dumps(truth))
+    (folder / "at" / "Test_2025_01_01.json").write_text(json.dumps(truth))
+    return folder
+
+
+def snippet_corpus(folder):
+    (folder / "pages").mkdir(parents=True)
+    (folder / "pages" / "abc.html.gz").write_bytes(gzip.compress(PAGE.encode()))
+    (folder / "pages" / "def.html.gz").write_bytes(gzip.compress(PAGE.replace("Wien", "Graz").encode()))
+    index = [{"id": "abc", "url": "https://example.at/a", "region": "AT", "with": ["findet am Sonntag statt"],
+              "without": ["Impressum"]},
+             {"id": "def", "url": "https://example.com/b", "region": "US", "with": ["in Graz findet", "fehlt"],
+              "without": []}]
+    (folder / "index.json").write_text(json.dumps(index))
+    return folder
+
+
+def test_benchmark_tables_and_json_on_both_kinds_of_corpus(tmp_path, capsys):
+    corpus, snippets = labelled_corpus(tmp_path / "corpus"), snippet_corpus(tmp_path / "snippets")
     out = tmp_path / "scores.json"
-    assert extraction.main([str(tmp_path), "--no-trafilatura", "--json", str(out), "--repeat", "2"]) == 0
+    assert extraction.main([str(corpus), str(snippets), "--no-trafilatura", "--json", str(out), "--repeat", "2"]) == 0
     text = capsys.readouterr().out
-    assert "| headline | 1 |" in text and "trafilatura skipped" in text and "lxml parse only" in text
+    assert "| headline | 1 | 1.0000 |" in text and "| body_precision | 1 | 1.0000 |" in text
+    assert "trafilatura skipped" in text and "lxml parse only" in text
+    # 2 with-snippets found of 3, no without found: P 1, R 2/3; the German-language page alone is perfect
+    assert "| all (2) | newscrawl | 1.0000 | 0.6667 | 0.8000 |" in text
+    assert "| German-language (DE, AT, CH) (1) | newscrawl | 1.0000 | 1.0000 | 1.0000 |" in text
+    assert "first pass of a fresh process" in text and "warm (median of 2 passes)" in text
     data = json.loads(out.read_text())
-    assert [p["id"] for p in data["pages"]] == ["at/Test_2025_01_01"]
-    assert set(data["pages"][0]["newscrawl"]) == {"headline", "body"}
-    assert len(data["summary"]["newscrawl"]["pages_per_s_passes"]) == 2
-    assert extraction.main([str(tmp_path), "--only-lang", "de"]) == 0
+    assert [p["id"] for p in data["pages"]] == ["at/Test_2025_01_01", "abc", "def"]
+    assert {"headline", "body", "body_precision", "body_recall"} == set(data["pages"][0]["newscrawl"])
+    assert data["pages"][2]["newscrawl"] == {"tp": 1, "fn": 1, "fp": 0, "tn": 0}
+    assert data["summary"]["snippets"]["newscrawl"] == {"precision": 1.0, "recall": 0.6667, "f1": 0.8}
+    assert len(data["summary"]["speed"]["newscrawl"]["passes"]) == 3
+
+
+def test_benchmark_only_lang_keeps_the_countries_and_regions(tmp_path, capsys):
+    corpus, snippets = labelled_corpus(tmp_path / "corpus"), snippet_corpus(tmp_path / "snippets")
+    assert extraction.main([str(corpus), str(snippets), "--no-trafilatura", "--only-lang", "de,at", "--repeat", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "Snippet corpus: 1 pages" in text and "Labelled corpus: 1 pages" in text
+    assert extraction.main([str(corpus), "--only-lang", "de", "--no-trafilatura"]) == 0
     assert "no labelled pages" in capsys.readouterr().out

@@ -106,8 +106,8 @@ def public_source(source: str) -> str:
 def _body(paragraphs: list[str], lead: str | None) -> list[str]:
     out = [BULLET.sub("", p).strip() for p in paragraphs]
     out = [p for p in out if p]
-    if out and lead and fingerprint(out[0]) == fingerprint(lead):
-        out = out[1:]
+    if len(out) > 1 and lead and fingerprint(out[0]) == fingerprint(lead):
+        out = out[1:]  # the standfirst, again (a text of one paragraph keeps it: its description repeats it)
     return out
 
 

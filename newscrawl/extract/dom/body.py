@@ -18,8 +18,12 @@ from __future__ import annotations
 import re
 
 from .scan import Scan, Segment, within
-from .vocabulary import EXCLUDED, HEADING_TAGS, IN_HEADER, MINOR, PARAGRAPH_TAGS
+from .vocabulary import EXCLUDED, HEADING_TAGS, HIDDEN, IN_HEADER, MINOR, PARAGRAPH_TAGS
 
+# Less article text than this (characters) on a page with at least RELAXED_MIN characters of paragraph text:
+# the furniture names are read again (see body()).
+SHORT = 150
+RELAXED_MIN = 500
 # A run outside a paragraph-like element, shorter than this and not ending a sentence, is a label.
 LABEL = 40
 TEXT_TAGS = PARAGRAPH_TAGS | {"td", "pre"}
@@ -48,6 +52,32 @@ BETWEEN = 300
 def body(scan: Scan, add) -> None:
     """Paragraphs and crossheads of the article text."""
     segments = [s for s in scan.segments if not scan.context(s.boxes) & (EXCLUDED | IN_HEADER) and s.tag != "h1"]
+    items = _text(scan, segments)
+    if _chars(items) < SHORT:
+        # Little or no text outside furniture-named boxes, while the page has text: a page whose article is
+        # all named like furniture (a forum thread of "comments", a gallery article, an ad network's
+        # wrapper). Its visible text beats an empty body.
+        visible = [s for s in scan.segments if not scan.context(s.boxes) & HIDDEN and s.tag != "h1"]
+        if sum(s.chars for s in visible if s.is_paragraph_text) >= RELAXED_MIN:
+            again = _text(scan, visible)
+            if _chars(again) > _chars(items):
+                items = again
+                scan.evidence["path"] = "relaxed"
+    for seg, lines in items:
+        if seg.tag not in HEADING_TAGS and seg.chars > 80:
+            scan.first_paragraph = seg.pos
+            break
+    flat = [(seg.tag in HEADING_TAGS and seg.chars <= 200, line) for seg, lines in items for line in lines]
+    add("body", [text for heading, text in flat if not heading])
+    add("subheadings", _crossheads(flat))
+
+
+def _chars(items: list) -> int:
+    return sum(seg.chars for seg, _ in items if seg.tag not in HEADING_TAGS)
+
+
+def _text(scan: Scan, segments: list[Segment]) -> list[tuple[Segment, list[str]]]:
+    """The runs of the article text among ``segments``, each with its lines."""
     teasers = teaser_segments(segments)
     if teasers:
         segments = [s for s in segments if s not in teasers]
@@ -69,21 +99,15 @@ def body(scan: Scan, add) -> None:
     minor = sum(s.chars for s, m in chosen if m and s.is_paragraph_text)
     if minor and minor > sum(s.chars for s, m in chosen if not m and s.is_paragraph_text):
         chosen = [(s, False) for s, _ in chosen]
-    items: list[tuple[bool, str]] = []  # (is a heading, text) in document order
+    items = []
     for seg, in_minor in chosen:
         if in_minor:
             continue
         if seg.tag not in TEXT_TAGS and seg.chars < LABEL and "\n" not in seg.text \
                 and not SENTENCE_END.search(seg.text):
             continue  # a label in a <div> or <span>: "Kontakt", "Mehr zum Thema", "Teilen"
-        if seg.tag in HEADING_TAGS and seg.chars <= 200:
-            items.append((True, seg.text))
-            continue
-        if seg.chars > 80 and seg.pos < scan.first_paragraph:
-            scan.first_paragraph = seg.pos
-        items.extend((False, line) for line in seg.text.split("\n"))
-    add("body", [text for heading, text in items if not heading])
-    add("subheadings", _crossheads(items))
+        items.append((seg, seg.text.split("\n") if seg.tag not in HEADING_TAGS or seg.chars > 200 else [seg.text]))
+    return items
 
 
 def _crossheads(items: list[tuple[bool, str]]) -> list[str]:
