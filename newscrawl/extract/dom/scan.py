@@ -25,6 +25,7 @@ from .vocabulary import (EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTIO
 # author's page ("/autoren/name/max-kolter", "/author/jane-doe").
 AUTHOR_MARKS = (".//*[@itemprop or @rel='author'] | .//a[not(@itemprop) and (contains(@href, '/autor') "
                 "or contains(@href, '/author') or contains(@href, '/journalist'))]")
+HIDDEN_MARKS = ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"
 BR = "\ue000"  # a <br> inside a run of text (a private-use character: never in real text)
 # The first run of text at least this long after the headline starts the article (Scan._anchor).
 ANCHOR_CHARS = 80
@@ -86,6 +87,9 @@ class _Run:
         raw = "".join(self.parts)
         self.parts = []
         links, self.links = self.links, 0
+        if raw.isspace():  # the line breaks and indentation between tags: most runs
+            self.pos = self.scan._pos
+            return
         if BR in raw:
             lines = [line for line in (clean_text(x) for x in raw.split(BR)) if line]
             text = "\n".join(lines)
@@ -131,7 +135,7 @@ class Scan:
         # itemprop and rel=author are rare, and so is inline style: find them in C once instead of reading
         # them on every element.
         self._marked = {el: el.get("itemprop") for el in page.body.xpath(AUTHOR_MARKS)}
-        self._hidden = {el for el in page.body.xpath(".//*[@hidden or @style]")
+        self._hidden = {el for el in page.body.xpath(HIDDEN_MARKS)
                         if el.get("hidden") is not None or HIDDEN_STYLE.search(el.get("style") or "")}
         run = _Run(self, page.body, page.body.tag, 0, 0, ())
         if page.body.text:
@@ -184,9 +188,9 @@ class Scan:
                     f, b, r = self._note(child, tag, roles, flags, boxes, roots)
                 sub = _Run(self, child, tag, roles, f, b)
                 if child.text:
-                    sub.add(child.text, False)
+                    sub.add(child.text, link)
                 if len(child):
-                    self._walk(child, f, b, r, sub, False)
+                    self._walk(child, f, b, r, sub, link)  # a block inside a link is link text: a teaser card
                 sub.flush()
             if child.tail:
                 run.add(child.tail, link)
