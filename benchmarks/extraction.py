@@ -23,8 +23,7 @@ Printed, as Markdown tables to paste into the README:
   the median of ``--repeat`` warm passes; plain lxml parsing is the ceiling.
 
 Scores come from the first pass. ``--worst N`` then lists newscrawl's N worst pages per field and the snippet
-pages with the most errors, for debugging. Without trafilatura installed (``pip install -r
-requirements-bench.txt``) only newscrawl is measured.
+pages with the most errors, for debugging. ``--no-trafilatura`` measures newscrawl alone.
 """
 
 from __future__ import annotations
@@ -137,10 +136,7 @@ def load(corpora: list[Path], countries: set[str] | None) -> tuple[list[Page], l
 def trafilatura_extractors() -> tuple[dict[str, Extractor], str]:
     """``trafilatura.extract`` (text only: the speed reference and the snippet scorer's call) and, for the
     labelled corpus's fields, ``bare_extraction`` as the reference scorer calls it; with its version."""
-    try:
-        import trafilatura
-    except ImportError as exc:
-        return {}, f"trafilatura is not installed ({exc}); `pip install -r requirements-bench.txt` to compare"
+    import trafilatura  # a runtime dependency of newscrawl (its second opinion)
 
     def text(html: str, url: str) -> str:
         return trafilatura.extract(html, url=url, include_comments=False) or ""
@@ -274,8 +270,19 @@ def print_empty(pages: list[Page], items: list) -> None:
     print()
 
 
-def print_speed(pages: list[Page], speeds: dict[str, list[float]], warm_passes: int) -> None:
+def print_speed(pages: list[Page], speeds: dict[str, list[float]], warm_passes: int, items: list) -> None:
     print(f"### Speed: {len(pages)} pages, extraction call only, pages/s (one process)")
+    print()
+    def asked(page_items) -> list:
+        return [i for i in page_items if isinstance(i, dict) and (i.get("extractor") or {}).get("second_opinion")]
+
+    per_kind = []
+    for kind in sorted({p.kind for p in pages}):
+        mine = [item for page, item in zip(pages, items) if page.kind == kind]
+        per_kind.append(f"{len(asked(mine))} of {len(mine)} {kind} pages")
+    taken = sum(1 for i in asked(items) if i["extractor"]["second_opinion"] == "taken")
+    print(f"newscrawl asked trafilatura for a second opinion on {len(asked(items))} of {len(pages)} pages "
+          f"({', '.join(per_kind)}) and took its text on {taken}.")
     print()
     have_traf = TRAFILATURA in speeds
     print(_row(["pass", "newscrawl"] + (["trafilatura.extract (text)", "ratio", "target", "met"] if have_traf else [])
@@ -403,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["snippets"] = {n: dict(zip(("precision", "recall", "f1"), (round(x, 4) for x in prf(sum(c, Counter())))))
                                for n, c in counts.items()}
         rows += [{"id": p.id, **{n: dict(counts[n][k]) for n in counts}} for k, p in enumerate(snip_pages)]
-    print_speed(pages, run.speeds, args.repeat)
+    print_speed(pages, run.speeds, args.repeat, run.items[NEWSCRAWL])
     errs = {n: e for n, e in run.errors.items() if e}
     if errs:
         print("Errors (scored as empty output): " + ", ".join(f"{n} {len(e)}" for n, e in errs.items())

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from .. import __version__
 from ..items import Article
-from . import assemble, dom, structured
+from . import assemble, dom, second_opinion, structured
 from .document import Page
 from .merge import Candidates
 from .sites import Site, site_for
@@ -21,11 +21,14 @@ from .sites import Site, site_for
 EXTRACTOR_NAME = "newscrawl"
 
 
-def extract(html: str | bytes, url: str, *, site: Site | None = None, fetched_at: datetime | None = None) -> Article:
+def extract(html: str | bytes, url: str, *, site: Site | None = None, fetched_at: datetime | None = None,
+            ask_second_opinion: bool = True) -> Article:
     """Extract an :class:`Article` from a page.
 
     ``site`` defaults to the module for the URL's host, else for the host of the page's canonical link
-    (a mirror on another host); ``fetched_at`` anchors relative dates ("vor 2 Stunden").
+    (a mirror on another host); ``fetched_at`` anchors relative dates ("vor 2 Stunden"). On a page without
+    a site module whose text the generic layers found on weak evidence, trafilatura is asked for a second
+    opinion (:mod:`.second_opinion`) unless ``ask_second_opinion`` is false.
     """
     fetched_at = fetched_at or datetime.now(timezone.utc)
     page = Page(html, url)
@@ -35,11 +38,28 @@ def extract(html: str | bytes, url: str, *, site: Site | None = None, fetched_at
     cands = Candidates()
     structured.from_jsonld(page, cands)
     structured.from_meta(page, cands)
-    dom.extract(page, cands, article_id_of=site.article_id)
+    scan = dom.extract(page, cands, article_id_of=site.article_id)
     site.refine(page, cands)
+    asked = _second_opinion(page, cands, scan.evidence) if ask_second_opinion and site.NAME == "generic" else None
     article = assemble.article(page, cands, site, fetched_at)
     article.extractor = {"name": EXTRACTOR_NAME, "version": __version__, "site": site.NAME}
+    if asked:
+        article.extractor["second_opinion"] = asked
     return article
+
+
+def _second_opinion(page: Page, cands: Candidates, evidence: dict) -> str | None:
+    """None when the evidence was clear; "kept" or "taken" when trafilatura was asked (and its text taken)."""
+    found = cands.first("body", ("html",))
+    paragraphs = found[0] if found else []
+    if not second_opinion.needed(evidence, paragraphs):
+        return None
+    better = second_opinion.decide(paragraphs, second_opinion.text_of(page.html, page.url))
+    if better is None:
+        return "kept"
+    cands.replace("body", better, "trafilatura")
+    cands.replace("subheadings", [], "trafilatura")  # trafilatura's text holds its headings as lines
+    return "taken"
 
 
 def extract_article(html: str | bytes, url: str) -> dict:

@@ -59,7 +59,7 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
         if art.section:
             sources["section"] = public_source(crumbs[1])
     put("lead", cands.choose("lead", WEIGHTS["lead"]))
-    put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, art.lead))
+    put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, art.lead, art.headline))
     if not art.body and (text := cands.first("body_text")):
         art.body = [p for p in (unescape_text(x) for x in text[0].split("\n")) if p]
         sources["body"] = text[1]
@@ -103,11 +103,13 @@ def public_source(source: str) -> str:
     return "html" if source == "site" else source
 
 
-def _body(paragraphs: list[str], lead: str | None) -> list[str]:
+def _body(paragraphs: list[str], lead: str | None, headline: str | None = None) -> list[str]:
     out = [BULLET.sub("", p).strip() for p in paragraphs]
     out = [p for p in out if p]
-    if len(out) > 1 and lead and fingerprint(out[0]) == fingerprint(lead):
-        out = out[1:]  # the standfirst, again (a text of one paragraph keeps it: its description repeats it)
+    for repeated in (headline, lead):  # a text that starts with the headline (trafilatura's does), the standfirst
+        # (a text of one paragraph keeps it: the description repeats it)
+        if len(out) > 1 and repeated and fingerprint(out[0]) == fingerprint(repeated):
+            out = out[1:]
     return out
 
 

@@ -63,6 +63,8 @@ def dates(scan: Scan, add) -> None:
 
 def comment_count(scan: Scan, add) -> None:
     for el in scan.comments:
+        if next(el.iterdescendants(), None) is not None and _longer_than(el, 60):
+            continue  # a comment thread, not a counter: not worth reading whole
         text = element_text(el)
         if len(text) > 60:
             continue
@@ -72,6 +74,16 @@ def comment_count(scan: Scan, add) -> None:
         if text.isdigit() and len(text) <= 6:
             add("comment_count", int(text))
             return
+
+
+def _longer_than(el, limit: int) -> bool:
+    """Whether the text of ``el`` is longer than ``limit`` characters, reading no more of it than that."""
+    n = 0
+    for text in el.itertext():
+        n += len(text.strip())
+        if n > limit:
+            return True
+    return False
 
 
 def breadcrumbs(scan: Scan, add) -> None:

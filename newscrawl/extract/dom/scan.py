@@ -21,11 +21,6 @@ from .vocabulary import (EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTIO
                          R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_PICTURE, PICTURE_LIMIT, R_KICKER, R_LEAD, R_NOT_BODY, R_ROOT, R_SKIP,
                          R_SOURCE, R_TIME, R_WEAK, BOX_ROLES, SKIP_TAGS, SKIPPED, TAG_ROLES, WEAK_LIMIT, _roles)
 
-# Elements with an itemprop, and those that name an author without a class saying so: rel=author, a link to an
-# author's page ("/autoren/name/max-kolter", "/author/jane-doe").
-AUTHOR_MARKS = (".//*[@itemprop or @rel='author'] | .//a[not(@itemprop) and (contains(@href, '/autor') "
-                "or contains(@href, '/author') or contains(@href, '/journalist'))]")
-HIDDEN_MARKS = ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"
 BR = "\ue000"  # a <br> inside a run of text (a private-use character: never in real text)
 # The first run of text at least this long after the headline starts the article (Scan._anchor).
 ANCHOR_CHARS = 80
@@ -73,23 +68,22 @@ class _Run:
         self.pos = scan._pos
 
     def add(self, text: str, link: bool) -> None:
+        """Add text; whitespace alone only separates text already there (so a run with parts has text)."""
+        if text.isspace():
+            if self.parts:
+                self.parts.append(" ")
+            return
         self.parts.append(text)
         if link:
             self.links += len(text.strip())
-
-    def br(self) -> None:
-        self.parts.append(" " if self.tag in PARAGRAPH_TAGS else BR)
 
     def flush(self) -> None:
         if not self.parts:
             self.pos = self.scan._pos
             return
         raw = "".join(self.parts)
-        self.parts = []
+        self.parts.clear()  # in place: the walk holds the list
         links, self.links = self.links, 0
-        if raw.isspace():  # the line breaks and indentation between tags: most runs
-            self.pos = self.scan._pos
-            return
         if BR in raw:
             lines = [line for line in (clean_text(x) for x in raw.split(BR)) if line]
             text = "\n".join(lines)
@@ -98,7 +92,7 @@ class _Run:
             text = clean_text(raw)
             chars = len(text)
         if text:
-            self.scan.segments.append(Segment(text, chars, min(links, chars), self.owner, self.tag, self.roles,
+            self.scan.segments.append(Segment(text, chars, links if links < chars else chars, self.owner, self.tag, self.roles,
                                               self.flags, self.boxes, self.pos))
         self.pos = self.scan._pos
 
@@ -134,9 +128,6 @@ class Scan:
         self._context: dict = {}               # boxes tuple -> flags, memo of context()
         # itemprop and rel=author are rare, and so is inline style: find them in C once instead of reading
         # them on every element.
-        self._marked = {el: el.get("itemprop") for el in page.body.xpath(AUTHOR_MARKS)}
-        self._hidden = {el for el in page.body.xpath(HIDDEN_MARKS)
-                        if el.get("hidden") is not None or HIDDEN_STYLE.search(el.get("style") or "")}
         run = _Run(self, page.body, page.body.tag, 0, 0, ())
         if page.body.text:
             run.add(page.body.text, False)
@@ -147,7 +138,12 @@ class Scan:
     # -- the walk ---------------------------------------------------------------------------------------
 
     def _walk(self, el, flags: int, boxes: tuple, roots: tuple, run: _Run, link: bool) -> None:
-        """Walk the children of ``el``; ``run`` collects the text of the nearest block element."""
+        """Walk the children of ``el``; ``run`` collects the text of the nearest block element.
+
+        The hottest loop of extraction: every element of the page passes here once, so the run's methods
+        are inlined where they would be called for nothing (an empty run, a tail without a link).
+        """
+        parts = run.parts
         for child in el:
             tag = child.tag
             if tag.__class__ is not str:
@@ -156,44 +152,50 @@ class Scan:
                 continue
             self._pos += 1
             if tag in SKIP_TAGS and not (tag == "noscript" and _holds_blocks(child)):
-                if child.tail:
-                    run.add(child.tail, link)
-                continue
-            if tag == "br":
-                run.br()
-                if child.tail:
-                    run.add(child.tail, link)
-                continue
-            roles = TAG_ROLES.get(tag, 0)
-            cls, eid = child.get("class"), child.get("id")
-            prop = self._marked.get(child, "") if self._marked else ""
-            if cls or eid or prop:
-                roles |= _roles(cls or "", eid or "", prop or "")
-            if prop is None:  # marked for rel=author or a link to an author's page
-                roles |= R_AUTHOR
-            if self._hidden and child in self._hidden:
-                roles |= R_HIDDEN
-            if tag in INLINE_TAGS and not roles & BOX_ROLES:
-                if roles:
-                    self._note(child, tag, roles, flags, boxes, roots)
-                in_link = link or tag == "a"
-                if child.text:
-                    run.add(child.text, in_link)
-                if len(child):
-                    self._walk(child, flags, boxes, roots, run, in_link)
+                pass
+            elif tag == "br":
+                if parts:
+                    parts.append(" " if run.tag in PARAGRAPH_TAGS else BR)
             else:
-                run.flush()
-                f, b, r = flags, boxes, roots
-                if roles:
-                    f, b, r = self._note(child, tag, roles, flags, boxes, roots)
-                sub = _Run(self, child, tag, roles, f, b)
-                if child.text:
-                    sub.add(child.text, link)
-                if len(child):
-                    self._walk(child, f, b, r, sub, link)  # a block inside a link is link text: a teaser card
-                sub.flush()
-            if child.tail:
-                run.add(child.tail, link)
+                roles = TAG_ROLES.get(tag, 0)
+                cls, eid, prop = child.get("class"), child.get("id"), child.get("itemprop")
+                if cls or eid or prop:
+                    roles |= _roles(cls or "", eid or "", prop or "")
+                if tag == "a" and _names_author(child):
+                    roles |= R_AUTHOR
+                if (style := child.get("style")) and HIDDEN_STYLE.search(style) or child.get("hidden") is not None:
+                    roles |= R_HIDDEN
+                if tag in INLINE_TAGS and not roles & BOX_ROLES:
+                    if roles:
+                        self._note(child, tag, roles, flags, boxes, roots)
+                    in_link = link or tag == "a"
+                    if child.text:
+                        run.add(child.text, in_link)
+                    if len(child):
+                        self._walk(child, flags, boxes, roots, run, in_link)
+                else:
+                    if parts:
+                        run.flush()
+                    f, b, r = flags, boxes, roots
+                    if roles:
+                        f, b, r = self._note(child, tag, roles, flags, boxes, roots)
+                    if child.text or len(child):
+                        sub = _Run(self, child, tag, roles, f, b)
+                        if child.text:
+                            sub.add(child.text, link)
+                        if len(child):
+                            self._walk(child, f, b, r, sub, link)  # a block in a link is link text: a teaser card
+                        if sub.parts:
+                            sub.flush()
+                    run.pos = self._pos
+            tail = child.tail
+            if tail:  # inlined run.add(): most elements have a tail, most tails are a line break
+                if not tail.isspace():
+                    parts.append(tail)
+                    if link:
+                        run.links += len(tail.strip())
+                elif parts:
+                    parts.append(" ")
 
     def _note(self, el, tag: str, roles: int, flags: int, boxes: tuple, roots: tuple) -> tuple[int, tuple, tuple]:
         """File ``el`` for the rules its roles name; returns the context (flags, boxes, roots) of its children.
@@ -218,7 +220,7 @@ class Scan:
         elif roles & R_TIME:
             self._noted.append(("times", el, boxes, flags))
         if roles & R_DATE_PROP:
-            self._noted.append(("date_props", ((self._marked.get(el) or "").lower(), el), boxes, flags))
+            self._noted.append(("date_props", ((el.get("itemprop") or "").lower(), el), boxes, flags))
         if roles & R_KICKER and not roles & R_GALLERY:
             self._noted.append(("kickers", el, boxes, flags))
         elif roles & R_LEAD and tag in LEAD_TAGS and not flags & (IN_FIGURE | IN_GALLERY | IN_CAPTION):
@@ -341,6 +343,16 @@ class Scan:
                 flags |= self._box_flags[box]
             self._context[boxes] = flags
         return flags
+
+
+def _names_author(a) -> bool:
+    """A link that names an author without a class saying so: rel=author, a link to an author's page
+    ("/autoren/name/max-kolter", "/author/jane-doe")."""
+    href = a.get("href")
+    if href and ("/autor" in href or "/author" in href or "/journalist" in href):
+        return True
+    rel = a.get("rel")
+    return rel is not None and rel.lower() == "author"
 
 
 def _holds_blocks(el) -> bool:

@@ -124,37 +124,56 @@ TAG_ROLES = {
 BOX_ROLES = R_NOT_BODY | R_HARD | R_SKIP | R_WEAK | R_HEADER | R_HIDDEN | R_PICTURE
 
 
+# Navigation-like chrome: the walk notes its text (a wrapper named "…-menu" may hold the article) but no
+# rule reads its elements.
+SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
+                       "recommendations modal overlay subscription signup login".split())
+# Each word's role bits, and marks for the word groups that change what a furniture word means: one dict
+# lookup per word instead of a set intersection per group (class names are read on every element).
+_STATE_WORD, _LAYOUT_WORD, _SKIP_WORD, _HARD_WORD = 1 << 40, 1 << 41, 1 << 42, 1 << 43
+WORD_BITS: dict[str, int] = {}
+for _group, _bit in (*WORD_ROLES, (STATE, _STATE_WORD), (LAYOUT, _LAYOUT_WORD), (SKIP_WORDS, _SKIP_WORD),
+                     (HARD_NOT_BODY, _HARD_WORD)):
+    for _word in _group:
+        WORD_BITS[_word] = WORD_BITS.get(_word, 0) | _bit
+
+
+@lru_cache(maxsize=65536)
+def _word_bits(attr: str) -> int:
+    """The role bits and group marks of the words of one attribute value (cached: class names repeat)."""
+    bits = 0
+    for word in _SPLIT.split(_HUMP.sub(" ", without_js_hooks(attr))):
+        if word:
+            bits |= WORD_BITS.get(word.lower(), 0)
+    return bits
+
+
 @lru_cache(maxsize=65536)
 def _roles(cls: str, eid: str, prop: str) -> int:
-    words = _words(f"{without_js_hooks(cls)} {eid} {prop}")
-    roles = 0
-    for group, role in WORD_ROLES:
-        if words & group:
-            roles |= role
-    prop = prop.lower()
-    if prop in ROOT_PROPS:
-        roles |= R_ROOT
-    if prop in DATE_PROPS:
-        roles |= R_DATE_PROP
-    if prop == "author":
-        roles |= R_AUTHOR
-    if words & STATE:
+    """An element's roles from its class, id and itemprop."""
+    bits = (_word_bits(cls) if cls else 0) | (_word_bits(eid) if eid else 0) | (_word_bits(prop) if prop else 0)
+    roles = bits & (_STATE_WORD - 1)
+    if prop:
+        prop = prop.lower()
+        if prop in ROOT_PROPS:
+            roles |= R_ROOT
+        if prop in DATE_PROPS:
+            roles |= R_DATE_PROP
+        if prop == "author":
+            roles |= R_AUTHOR
+    if bits & _STATE_WORD:
         roles &= ~(R_NOT_BODY | R_WEAK)
-    elif words & LAYOUT and roles & R_NOT_BODY:  # "sidebar-grid__content": weak, not strong
+    elif bits & _LAYOUT_WORD and roles & R_NOT_BODY:  # "sidebar-grid__content": weak, not strong
         roles = (roles & ~R_NOT_BODY) | R_WEAK
-    elif words & SKIP_WORDS:
+    elif bits & _SKIP_WORD:
         roles |= R_SKIP
-    if words & HARD_NOT_BODY and not words & STATE:
+    if bits & _HARD_WORD and not bits & _STATE_WORD:
         roles |= R_HARD
     return roles
 
 
 # Page chrome that never holds article content: the walk does not descend into it.
 SKIP_TAGS = frozenset({"select", "button", "textarea", "dialog", "map", "video", "audio", "noscript"})
-# Navigation-like chrome: the walk notes its text (a wrapper named "…-menu" may hold the article) but no
-# rule reads its elements.
-SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
-                       "recommendations modal overlay subscription signup login".split())
 # Inline style that hides an element.
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
