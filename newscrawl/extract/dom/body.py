@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from ..dates import find_dates
+from .people import BY_PREFIX, is_person_name, split_names
 from .scan import Scan, Segment, within
 from .vocabulary import EXCLUDED, HEADING_TAGS, HIDDEN, IN_HEADER, MINOR, PARAGRAPH_TAGS
 
@@ -24,6 +26,12 @@ from .vocabulary import EXCLUDED, HEADING_TAGS, HIDDEN, IN_HEADER, MINOR, PARAGR
 # the furniture names are read again (see body()).
 SHORT = 150
 RELAXED_MIN = 500
+# After the last line this long or ending a sentence, shorter lines in other containers are left out (_trim_tail).
+TAIL = 100
+# A line shorter than this that is a date or a byline is the article's header; a date line may hold this
+# many letters besides the date ("Uhr", "Stand", "am").
+DATELINE = 80
+DATELINE_REST = 12
 # A run outside a paragraph-like element, shorter than this and not ending a sentence, is a label.
 LABEL = 40
 TEXT_TAGS = PARAGRAPH_TAGS | {"td", "pre"}
@@ -106,8 +114,45 @@ def _text(scan: Scan, segments: list[Segment]) -> list[tuple[Segment, list[str]]
         if seg.tag not in TEXT_TAGS and seg.chars < LABEL and "\n" not in seg.text \
                 and not SENTENCE_END.search(seg.text):
             continue  # a label in a <div> or <span>: "Kontakt", "Mehr zum Thema", "Teilen"
+        if seg.chars < DATELINE and (is_dateline(seg.text) or is_byline(seg.text)):
+            continue  # "Stand: 22.04.2024, 06:00 Uhr", "Von Nina Magoley": the article's header, not its text
         items.append((seg, seg.text.split("\n") if seg.tag not in HEADING_TAGS or seg.chars > 200 else [seg.text]))
-    return items
+    return _trim_tail(items)
+
+
+def _trim_tail(items: list) -> list:
+    """Without the short lines after the text's last paragraph that end no sentence: the labels and calls
+    to action below an article ("Join our commenting forum", "Comments", "Mehr zum Thema")."""
+    last = next((seg for seg, _ in reversed(items) if seg.chars >= TAIL or SENTENCE_END.search(seg.text)), None)
+    if last is None:
+        return items
+    home = last.owner.getparent()
+    end = len(items)
+    while end > 1 and items[end - 1][0] is not last:
+        seg = items[end - 1][0]
+        if seg.owner.getparent() is home:
+            break  # a sign-off beside the last paragraph ("Euer Hans", "x Franzi") is the author's
+        end -= 1
+    return items[:end]
+
+
+def is_dateline(text: str) -> bool:
+    """A line that is a date and little else ("Stand: 22.04.2024, 06:00 Uhr", "Aktualisiert am 17.01.2021")."""
+    found = find_dates(text)
+    if not found:
+        return False
+    rest = text
+    for _, raw, _ in found:
+        rest = rest.replace(raw, " ")
+    return len(LETTER.findall(rest)) <= DATELINE_REST
+
+
+def is_byline(text: str) -> bool:
+    """A line that credits people and says nothing else ("Von Nina Magoley", "By Jane Doe and John Roe")."""
+    if not BY_PREFIX.match(text):
+        return False
+    names = split_names(text)
+    return bool(names) and all(is_person_name(n) for n in names)
 
 
 def _crossheads(items: list[tuple[bool, str]]) -> list[str]:
