@@ -137,9 +137,10 @@ def _trim_tail(items: list) -> list:
 
 
 def is_dateline(text: str) -> bool:
-    """A line that is a date and little else ("Stand: 22.04.2024, 06:00 Uhr", "Aktualisiert am 17.01.2021")."""
+    """A line that is a labelled date and little else ("Stand: 22.04.2024, 06:00 Uhr", "Aktualisiert am
+    17.01.2021"). A bare date stays: it can head the text that follows (a day's entries)."""
     found = find_dates(text)
-    if not found:
+    if not found or all(kind is None for kind, _, _ in found):
         return False
     rest = text
     for _, raw, _ in found:
