@@ -30,7 +30,7 @@ from datetime import datetime
 
 from scrapy import signals
 
-from .extract import extract
+from .extract import SlideMemo, extract
 from .extract.sites import Site
 from .items import Article
 
@@ -69,12 +69,20 @@ def _watch_parent(parent: int, interval: float = 1.0) -> None:
     os._exit(0)
 
 
+# The gallery slides this worker process has read (one memo per process, for the process's lifetime).
+_worker_slides = SlideMemo()
+
+
 def _init_worker(parent: int) -> None:
     """Worker initialiser: Ctrl-C is the crawl's to handle (it stops the pool); the worker ends with its crawl;
     one extraction runs first, so imports and compiled patterns are ready before the real pages."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), name="watch-crawl", daemon=True).start()
     extract("<html><body><h1>x</h1><p>warm-up</p></body></html>", "https://example.com/warm-up")
+
+
+def _extract_in_worker(html: str, url: str, site: Site, fetched_at: datetime) -> Article:
+    return extract(html, url, site=site, fetched_at=fetched_at, slides=_worker_slides)
 
 
 class ExtractionWorkers:
@@ -85,6 +93,7 @@ class ExtractionWorkers:
         self.crawler = crawler  # for its stats, which exist only once the crawl runs
         self._pool: ProcessPoolExecutor | None = None
         self._generation = 0  # bumped on every restart, so concurrent failures restart the pool once
+        self._slides = SlideMemo()  # for extraction in this process
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractionWorkers":
@@ -123,11 +132,11 @@ class ExtractionWorkers:
                 logger.warning("NEWSCRAWL_EXTRACT_PROCESSES needs the asyncio reactor; extracting in the crawl process")
                 self.processes = 0
         if not self.processes:
-            return extract(html, url, site=site, fetched_at=fetched_at)
+            return extract(html, url, site=site, fetched_at=fetched_at, slides=self._slides)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             generation = self._generation
             try:
-                future = self._executor().submit(extract, html, url, site=site, fetched_at=fetched_at)
+                future = self._executor().submit(_extract_in_worker, html, url, site, fetched_at)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 logger.warning("An extraction worker died while %s was in flight (attempt %d of %d); "

@@ -15,6 +15,7 @@ from .. import __version__
 from ..items import Article
 from . import assemble, dom, second_opinion, structured
 from .document import Page
+from .dom import SlideMemo
 from .merge import Candidates
 from .sites import Site, site_for
 
@@ -22,13 +23,14 @@ EXTRACTOR_NAME = "newscrawl"
 
 
 def extract(html: str | bytes, url: str, *, site: Site | None = None, fetched_at: datetime | None = None,
-            ask_second_opinion: bool = True) -> Article:
+            ask_second_opinion: bool = True, slides: SlideMemo | None = None) -> Article:
     """Extract an :class:`Article` from a page.
 
     ``site`` defaults to the module for the URL's host, else for the host of the page's canonical link
     (a mirror on another host); ``fetched_at`` anchors relative dates ("vor 2 Stunden"). On a page without
     a site module whose text the generic layers found on weak evidence, trafilatura is asked for a second
-    opinion (:mod:`.second_opinion`) unless ``ask_second_opinion`` is false.
+    opinion (:mod:`.second_opinion`) unless ``ask_second_opinion`` is false. ``slides`` remembers gallery
+    slides across the pages of a crawl (:class:`SlideMemo`); without it every slide is read afresh.
     """
     fetched_at = fetched_at or datetime.now(timezone.utc)
     page = Page(html, url)
@@ -38,7 +40,7 @@ def extract(html: str | bytes, url: str, *, site: Site | None = None, fetched_at
     cands = Candidates()
     structured.from_jsonld(page, cands)
     structured.from_meta(page, cands)
-    scan = dom.extract(page, cands, article_id_of=site.article_id)
+    scan = dom.extract(page, cands, article_id_of=site.article_id, slides=slides)
     site.refine(page, cands)
     asked = _second_opinion(page, cands, scan.evidence) if ask_second_opinion and site.NAME == "generic" else None
     article = assemble.article(page, cands, site, fetched_at)
@@ -68,11 +70,10 @@ def extract_article(html: str | bytes, url: str) -> dict:
 
 
 def clear_caches() -> None:
-    """Forget the slides and captions read so far (benchmarks: every pass sees the pages as new)."""
+    """Forget the gallery captions parsed so far (benchmarks: every pass sees the pages as new)."""
     from .galleries import _parse_caption
 
-    dom.slides._SLIDE_MEMO.clear()
     _parse_caption.cache_clear()
 
 
-__all__ = ["clear_caches", "extract", "extract_article"]
+__all__ = ["SlideMemo", "clear_caches", "extract", "extract_article"]

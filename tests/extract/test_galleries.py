@@ -82,17 +82,14 @@ def test_dedupe_keeps_each_slide_once_and_renumbers():
 def test_slides_remembered_from_an_earlier_page_give_the_same_entries_as_read_afresh():
     """heute's news gallery recurs on other pages: read from the slide memo, each page's galleries equal
     those extracted with the memo empty (and the memo really was used)."""
-    from newscrawl.extract import clear_caches, dom, extract
+    from newscrawl.extract import SlideMemo, extract
     from tests.conftest import HEUTE_MIRROR
 
     pages = [(HEUTE_MIRROR / "s" / f"{i}.html").read_bytes() for i in ("100283517", "100243549", "100170609")]
-    clear_caches()
-    fresh = []
+    fresh = [extract(html, "https://www.heute.at/s/x-1").galleries for html in pages]
+    memo = SlideMemo()
     for html in pages:
-        fresh.append(extract(html, "https://www.heute.at/s/x-1").galleries)
-        clear_caches()
-    for html in pages:
-        extract(html, "https://www.heute.at/s/x-1")
-    assert len(dom.slides._SLIDE_MEMO) > 0
-    remembered = [extract(html, "https://www.heute.at/s/x-1").galleries for html in pages]
+        extract(html, "https://www.heute.at/s/x-1", slides=memo)
+    assert len(memo) > 0
+    remembered = [extract(html, "https://www.heute.at/s/x-1", slides=memo).galleries for html in pages]
     assert remembered == fresh and all(len(g[0].entries) >= 50 for g in fresh)

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from ..document import Page
 from ..merge import Candidates
-from . import body, header, images, people, slides
+from . import body, header, images, people
 from .people import split_names
 from .scan import Scan
+from .slides import SlideMemo, galleries
 
 
-def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
-    """Run every generic DOM rule; returns the scan for later layers."""
+def extract(page: Page, cands: Candidates, *, article_id_of=None, slides: SlideMemo | None = None) -> Scan:
+    """Run every generic DOM rule; returns the scan for later layers. ``slides`` remembers gallery slides
+    across pages (see :class:`.slides.SlideMemo`)."""
     scan = Scan(page)
     add = cands.adder("html")
     header.headline(scan, add)
@@ -32,7 +34,7 @@ def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
     people.authors(scan, add)
     header.dates(scan, add)
     images.images(scan, add)
-    slides.galleries(scan, add, article_id_of=article_id_of)
+    galleries(scan, add, article_id_of=article_id_of, memo=slides)
     header.comment_count(scan, add)
     header.breadcrumbs(scan, add)
     header.source_line(scan, cands.adder("text"))
@@ -41,4 +43,4 @@ def extract(page: Page, cands: Candidates, *, article_id_of=None) -> Scan:
     return scan
 
 
-__all__ = ["Scan", "extract", "split_names"]
+__all__ = ["Scan", "SlideMemo", "extract", "split_names"]

@@ -28,6 +28,7 @@ SHORT = 150
 RELAXED_MIN = 500
 # After the last line this long or ending a sentence, shorter lines in other containers are left out (_trim_tail).
 TAIL = 100
+DATA_TAGS = frozenset({"td", "th", "li", "dd", "dt", "pre"})
 # A line shorter than this that is a date or a byline is the article's header; a date line may hold this
 # many letters besides the date ("Uhr", "Stand", "am").
 DATELINE = 80
@@ -130,8 +131,8 @@ def _trim_tail(items: list) -> list:
     end = len(items)
     while end > 1 and items[end - 1][0] is not last:
         seg = items[end - 1][0]
-        if seg.owner.getparent() is home:
-            break  # a sign-off beside the last paragraph ("Euer Hans", "x Franzi") is the author's
+        if seg.owner.getparent() is home or seg.tag in DATA_TAGS:
+            break  # a sign-off beside the last paragraph ("Euer Hans", "x Franzi"); a table or a list
         end -= 1
     return items[:end]
 
@@ -224,7 +225,8 @@ def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
     while branch is not top and branch.getparent() is not top:
         branch = branch.getparent()
     first = next((s.pos for s in segments if s.owner is root or within(s.owner, root)), None)
-    if first is not None and first > anchor.pos:
+    alone = scan.long_under.get(branch, 0) <= 1.5 * anchor.chars  # the branch holds the anchor and no more text
+    if first is not None and first > anchor.pos and alone:
         between = sum(s.chars for s in segments if s.is_paragraph_text and anchor.pos < s.pos < first
                       and not within(s.owner, root) and s.owner is not root)
         if between < BETWEEN:

@@ -12,8 +12,9 @@ from .images import _holds_credit, _img_url
 from .scan import Scan
 from .vocabulary import CAPTION, CREDIT, class_words
 
-def galleries(scan: Scan, add, *, article_id_of=None) -> None:
-    found = [g for g in (parse_gallery(scan.page, el, article_id_of=article_id_of) for el in scan.galleries) if g]
+def galleries(scan: Scan, add, *, article_id_of=None, memo: SlideMemo | None = None) -> None:
+    found = [g for g in (parse_gallery(scan.page, el, article_id_of=article_id_of, memo=memo)
+                         for el in scan.galleries) if g]
     add("galleries", found)
 
 
@@ -29,27 +30,42 @@ def _slides(container) -> list:
     return best
 
 
-# Slides already read, by their markup: heute puts the same 50-slide news-of-the-day gallery into every
-# article of a day, so most slides of a crawl were seen on an earlier page. Bounded; least recently used
-# dropped first (a dict keeps insertion order).
-_SLIDE_MEMO: dict[tuple, dict] = {}
-SLIDE_MEMO_SIZE = 4096
+class SlideMemo:
+    """Slides already read, by their markup: heute puts the same 50-slide news-of-the-day gallery into every
+    article of a day, so most slides of a crawl were seen on an earlier page. Whoever extracts many pages
+    (a crawl's extraction worker) keeps one and passes it to :func:`newscrawl.extract.extract`. Bounded;
+    the least recently used slide is dropped first (a dict keeps insertion order)."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._parts: dict[tuple, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def parts(self, key: tuple, read) -> dict:
+        """The remembered parts for ``key``, else ``read()``'s, remembered."""
+        parts = self._parts.pop(key, None)  # re-inserted below: the most recently used slides stay
+        if parts is None:
+            parts = read()
+            if len(self._parts) >= self.size:
+                del self._parts[next(iter(self._parts))]
+        self._parts[key] = parts
+        return parts
 
 
-def parse_gallery(page: Page, container, *, article_id_of=None) -> dict | None:
+def parse_gallery(page: Page, container, *, article_id_of=None, memo: SlideMemo | None = None) -> dict | None:
     entries = []
     # A bound method is a new object on every Site instance: key on its class and function.
     reader = (type(article_id_of.__self__), article_id_of.__func__) if hasattr(article_id_of, "__func__") \
         else article_id_of
     for slide in _slides(container):
         img = slide if slide.tag == "img" else next(slide.iter("img"))
-        key = (hashlib.blake2b(etree.tostring(slide, with_tail=False), digest_size=16).digest(), reader)
-        parts = _SLIDE_MEMO.pop(key, None)  # re-inserted below: the most recently used slides stay
-        if parts is None:
+        if memo is None:
             parts = _slide_text(slide, img, article_id_of)
-            if len(_SLIDE_MEMO) >= SLIDE_MEMO_SIZE:
-                del _SLIDE_MEMO[next(iter(_SLIDE_MEMO))]
-        _SLIDE_MEMO[key] = parts
+        else:
+            key = (hashlib.blake2b(etree.tostring(slide, with_tail=False), digest_size=16).digest(), reader)
+            parts = memo.parts(key, lambda: _slide_text(slide, img, article_id_of))
         # The image URL may be relative to the page: resolved per page, outside the memo.
         entries.append({"position": 0, "image_url": _img_url(page, img), **parts, "credits": list(parts["credits"])})
     entries = dedupe_slides(entries)

@@ -1,0 +1,63 @@
+"""dom/images.py and dom/slides.py: figures with caption and credit; gallery slides and the slide memo."""
+
+from newscrawl.extract.dom import images, slides
+from newscrawl.extract.dom.images import figure_image
+from newscrawl.extract.dom.slides import SlideMemo, parse_gallery
+from newscrawl.extract.merge import Candidates
+
+from .helpers import para, scan_of
+
+
+def test_figure_caption_and_credit_from_class_names():
+    scan = scan_of('<figure><img src="https://img.example/1.jpg" alt="Alt-Text"><figcaption>'
+                   '<span class="caption">Der Bürgermeister bei der Eröffnung.</span>'
+                   '<span class="credit">Foto: APA/Hans Punz</span></figcaption></figure>')
+    image = figure_image(scan.page, scan.figures[0][0])
+    assert image["caption"] == "Der Bürgermeister bei der Eröffnung."
+    assert image["credits"] == ["APA/Hans Punz"] and image["url"] == "https://img.example/1.jpg"
+
+
+def test_a_credit_glued_to_the_caption_is_split_off():
+    scan = scan_of('<figure><img src="/1.jpg"><figcaption>Die neue Brücke über die Donau. © Stadt Wien'
+                   '</figcaption></figure>')
+    image = figure_image(scan.page, scan.figures[0][0])
+    assert image["caption"] == "Die neue Brücke über die Donau." and image["credits"] == ["Stadt Wien"]
+    assert image["url"] == "https://news.example.org/1.jpg"  # made absolute
+
+
+def test_a_figure_above_the_text_is_the_lead_image_one_in_a_teaser_rail_is_not_an_image_of_the_article():
+    scan = scan_of(f'<div class="main"><h1>T</h1><figure><img src="/lead.jpg"><figcaption>Lead-Bild</figcaption>'
+                   f'</figure><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
+                   f'<div class="rail"><div class="related"><figure><img src="/teaser.jpg"></figure></div></div>')
+    from newscrawl.extract.dom import body
+
+    cands = Candidates()
+    body.body(scan, cands.adder("html"))
+    images.images(scan, cands.adder("html"))
+    found = cands.first("figures")[0]
+    assert [f["url"] for f in found] == ["https://news.example.org/lead.jpg"] and found[0]["is_lead"]
+
+
+GALLERY = ('<div class="gallery"><span>1/3</span><h3>Bilder des Tages</h3><ul>' + "".join(
+    f'<li><img src="https://img.example/{i}.jpg"><div class="caption">Bild {i} zeigt etwas.</div>'
+    f'<span class="credit">Foto: Agentur {i}</span></li>' for i in range(1, 4)) + "</ul></div>")
+
+
+def test_gallery_slides_size_and_title():
+    scan = scan_of(GALLERY)
+    gallery = parse_gallery(scan.page, scan.galleries[0])
+    assert gallery["size"] == 3 and gallery["title"] == "Bilder des Tages"
+    assert [e["caption"] for e in gallery["entries"]] == ["Bild 1 zeigt etwas.", "Bild 2 zeigt etwas.",
+                                                          "Bild 3 zeigt etwas."]
+    assert gallery["entries"][0]["credits"] == ["Agentur 1"]
+
+
+def test_the_slide_memo_gives_the_same_slides_and_stays_bounded():
+    scan = scan_of(GALLERY)
+    fresh = parse_gallery(scan.page, scan.galleries[0])
+    memo = SlideMemo(size=2)
+    cands = Candidates()
+    slides.galleries(scan, cands.adder("html"), memo=memo)
+    again = parse_gallery(scan.page, scan.galleries[0], memo=memo)
+    assert cands.first("galleries")[0][0] == fresh == again
+    assert len(memo) == 2  # three slides read, the least recently used dropped
