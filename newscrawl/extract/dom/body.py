@@ -61,12 +61,17 @@ BETWEEN = 300
 def body(scan: Scan, add) -> None:
     """Paragraphs and crossheads of the article text."""
     segments = [s for s in scan.segments if not scan.context(s.boxes) & (EXCLUDED | IN_HEADER) and s.tag != "h1"]
+    if scan.headline_pos is not None and scan.anchor is None:
+        # A headline and no paragraph after it: the text there is comes before the headline (a consent banner,
+        # a site's blurb) or is a list of teasers. No article text.
+        segments = [s for s in segments if s.pos > scan.headline_pos]
     items = _text(scan, segments)
     if _chars(items) < SHORT:
         # Little or no text outside furniture-named boxes, while the page has text: a page whose article is
         # all named like furniture (a forum thread of "comments", a gallery article, an ad network's
         # wrapper). Its visible text beats an empty body.
-        visible = [s for s in scan.segments if not scan.context(s.boxes) & HIDDEN and s.tag != "h1"]
+        visible = [s for s in scan.segments if not scan.context(s.boxes) & HIDDEN and s.tag != "h1"
+                   and (scan.anchor is not None or scan.headline_pos is None or s.pos > scan.headline_pos)]
         if sum(s.chars for s in visible if s.is_paragraph_text) >= RELAXED_MIN:
             again = _text(scan, visible)
             if _chars(again) > _chars(items):

@@ -119,6 +119,7 @@ class Scan:
         self.roots: list = []                  # <article>, <main> and [itemprop=articleBody] elements
         self.content_root = None               # the element holding the article text (set by body())
         self.anchor: Segment | None = None     # the first paragraph after the headline (see _anchor)
+        self.headline_pos: int | None = None   # walk position of the headline (<h1>) outside furniture
         self.evidence: dict = {}               # how the text was found (body()), for a second opinion
         self.long_under: dict = {}             # element -> long text it holds (body.content_root)
         self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
@@ -316,6 +317,7 @@ class Scan:
         never = R_HARD | R_SKIP | R_HIDDEN
         start = next((entry[1] for name, entry, boxes, _ in self._noted
                       if name == "h1s" and not any(self._box_flags[b] & never for b in boxes)), None)
+        self.headline_pos = start
         if start is None:
             return None, None
         found: list[Segment] = []

@@ -116,6 +116,13 @@ def test_a_page_whose_text_is_all_named_like_furniture_keeps_its_visible_text():
     assert len(body) == 5 and scan.evidence["path"] == "relaxed"
 
 
+def test_no_paragraph_after_the_headline_means_no_text_not_the_consent_banner_above_it():
+    banner = ('<div class="cmp-banner"><p>Wir und unsere Partner verwenden Cookies und ähnliche Technologien, um '
+              'Inhalte und Anzeigen zu personalisieren und die Zugriffe auf unsere Website zu analysieren.</p></div>')
+    body, _, _ = text_of(f"{banner}<h1>News</h1><section>{teasers(4)}</section>")
+    assert body == []
+
+
 def test_loose_characters_in_body_are_no_article():
     assert text_of("最牡慢敧")[0] == []
 
