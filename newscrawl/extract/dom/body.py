@@ -61,17 +61,12 @@ BETWEEN = 300
 def body(scan: Scan, add) -> None:
     """Paragraphs and crossheads of the article text."""
     segments = [s for s in scan.segments if not scan.context(s.boxes) & (EXCLUDED | IN_HEADER) and s.tag != "h1"]
-    if scan.headline_pos is not None and scan.anchor is None:
-        # A headline and no paragraph after it: the text there is comes before the headline (a consent banner,
-        # a site's blurb) or is a list of teasers. No article text.
-        segments = [s for s in segments if s.pos > scan.headline_pos]
     items = _text(scan, segments)
     if _chars(items) < SHORT:
         # Little or no text outside furniture-named boxes, while the page has text: a page whose article is
         # all named like furniture (a forum thread of "comments", a gallery article, an ad network's
         # wrapper). Its visible text beats an empty body.
-        visible = [s for s in scan.segments if not scan.context(s.boxes) & HIDDEN and s.tag != "h1"
-                   and (scan.anchor is not None or scan.headline_pos is None or s.pos > scan.headline_pos)]
+        visible = [s for s in scan.segments if not scan.context(s.boxes) & HIDDEN and s.tag != "h1"]
         if sum(s.chars for s in visible if s.is_paragraph_text) >= RELAXED_MIN:
             again = _text(scan, visible)
             if _chars(again) > _chars(items):
@@ -100,7 +95,7 @@ def _text(scan: Scan, segments: list[Segment]) -> list[tuple[Segment, list[str]]
     scan.evidence["teasers"] = len(teasers)
     chosen: list[tuple[Segment, bool]] = []  # (run, inside a small furniture box) in document order
     for seg in segments:
-        if parts is None:
+        if parts is None:  # no long text anywhere
             if seg.owner is scan.page.body:
                 continue  # no long text anywhere: loose characters in <body> are no article
         elif (part := next((p for p in parts if seg.owner is p or within(seg.owner, p)), None)) is None:
@@ -222,6 +217,11 @@ def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
     root = content_root(scan, segments)
     anchor = scan.anchor
     scan.evidence["path"] = "root" if root is not None else "none"
+    if root is not None and scan.headline_pos is not None and all(
+            s.pos < scan.headline_pos for s in segments if s.is_paragraph_text and (s.owner is root or within(s.owner, root))):
+        # All the long text lies above the headline: a consent banner, a site's blurb over a list of teasers.
+        scan.evidence["path"] = "above"
+        return []
     if root is None or anchor is None or anchor.owner is root or within(anchor.owner, root) \
             or anchor not in segments or scan.context(anchor.boxes) & MINOR:
         return _siblings(scan, root) if root is not None else None
