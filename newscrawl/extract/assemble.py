@@ -59,7 +59,10 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
         if art.section:
             sources["section"] = public_source(crumbs[1])
     put("lead", cands.choose("lead", WEIGHTS["lead"]))
-    put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, art.lead, art.headline))
+    # A standfirst shown above the text may be read into it too; a description copied from the first
+    # paragraph (meta, JSON-LD) is no reason to cut the text.
+    shown_lead = art.lead if sources.get("lead") == "html" else None
+    put("body", cands.choose("body", TEXT_FIRST), lambda ps: _body(ps, shown_lead, art.headline))
     if not art.body and (text := cands.first("body_text")):
         art.body = [p for p in (unescape_text(x) for x in text[0].split("\n")) if p]
         sources["body"] = text[1]

@@ -93,6 +93,7 @@ def _text(scan: Scan, segments: list[Segment]) -> list[tuple[Segment, list[str]]
     parts = text_parts(scan, segments)
     scan.content_root = parts[0] if parts else None
     scan.evidence["teasers"] = len(teasers)
+    content_blocks = _content_blocks(scan, parts)
     chosen: list[tuple[Segment, bool]] = []  # (run, inside a small furniture box) in document order
     for seg in segments:
         if parts is None:  # no long text anywhere
@@ -102,7 +103,8 @@ def _text(scan: Scan, segments: list[Segment]) -> list[tuple[Segment, list[str]]
             continue
         if seg.links > LINKED * seg.chars or not LETTER.search(seg.text):
             continue  # links, lists of links; numbers and marks ("1", "|", "12.03.2021")
-        chosen.append((seg, bool(scan.context(seg.boxes) & MINOR) and _minor_inside(scan, seg, part if parts else None)))
+        chosen.append((seg, bool(scan.context(seg.boxes) & MINOR)
+                       and _minor_inside(scan, seg, part if parts else None, content_blocks)))
     # Ad slots, share bars and bylines inside the text are left out, unless that would leave out most of it:
     # page builders name every block of text a "widget", CSS-in-JS names can hold "tag".
     minor = sum(s.chars for s, m in chosen if m and s.is_paragraph_text)
@@ -167,9 +169,27 @@ def _crossheads(items: list[tuple[bool, str]]) -> list[str]:
     return out
 
 
-def _minor_inside(scan: Scan, seg: Segment, root) -> bool:
-    """Whether a small furniture-named box around ``seg`` lies inside ``root`` (not around it)."""
-    return any(scan.box_flags(b) & MINOR and (root is None or within(b, root)) for b in seg.boxes)
+def _minor_inside(scan: Scan, seg: Segment, root, content_blocks: frozenset = frozenset()) -> bool:
+    """Whether a small furniture-named box around ``seg`` lies inside ``root`` (not around it) and is not of a
+    kind of block that holds the text elsewhere (see :func:`_content_blocks`)."""
+    return any(scan.box_flags(b) & MINOR and (root is None or within(b, root)) and _kind(b) not in content_blocks
+               for b in seg.boxes)
+
+
+def _kind(el) -> tuple:
+    return el.tag, el.get("class") or ""
+
+
+def _content_blocks(scan: Scan, parts) -> frozenset:
+    """Kinds (tag and class) of furniture-named boxes in the text that are no furniture there: a text of
+    "article-widget-text" blocks names the long ones like the short ones, and the short ones are text too."""
+    if not parts:
+        return frozenset()
+    kinds = set()
+    for box, flags in scan.boxes():
+        if not flags & (MINOR | EXCLUDED) and any(box is p or within(box, p) for p in parts):
+            kinds.add(_kind(box))
+    return frozenset(kinds)
 
 
 def teaser_segments(segments: list[Segment]) -> set[Segment]:

@@ -55,6 +55,8 @@ def figure_image(page: Page, fig) -> dict | None:
             caption = text_without(el, CREDIT) if _holds_credit(el) else element_text(el)
     if credit is None:
         credit = _credit_element(fig, img)
+        if caption and credit and credit in caption:  # the caption element held the credit too
+            caption = clean_text(caption.replace(credit, ""))
     if capel is not None and caption is None:
         text = element_text(capel)
         if credit:
@@ -84,7 +86,12 @@ def _credit_element(fig, img) -> str | None:
             if 0 < len(text) <= 150:
                 return text
         elif len(el) == 0 and el.text and CREDIT_START.match(el.text) and len(el.text) <= 150:
-            return clean_text(el.text)
+            text = clean_text(el.text)
+            if CREDIT_START.sub("", text).strip(" :") or (parent := el.getparent()) is None:
+                return text
+            # the label alone ("<span>Image:</span> <span>GCIS</span>"): the name is beside it
+            text = element_text(parent)
+            return text if len(text) <= 150 else None
     return None
 
 

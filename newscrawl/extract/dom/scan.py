@@ -164,6 +164,8 @@ class Scan:
                     roles |= _roles(cls or "", eid or "", prop or "")
                 if tag == "a" and _names_author(child):
                     roles |= R_AUTHOR
+                elif tag == "footer" and not roots:
+                    roles |= R_SKIP  # the page's footer (an article's own footer is read)
                 if (style := child.get("style")) and HIDDEN_STYLE.search(style) or child.get("hidden") is not None:
                     roles |= R_HIDDEN
                 if tag in INLINE_TAGS and not roles & BOX_ROLES:
@@ -329,6 +331,10 @@ class Scan:
                 if len(found) == 2:
                     return found[0], found[1]
         return (found[0], found[0]) if found else (None, None)
+
+    def boxes(self):
+        """Every furniture-named element with the flags it gives the elements inside it."""
+        return self._box_flags.items()
 
     def box_flags(self, box) -> int:
         """The flags a furniture-named element gives the elements inside it."""

@@ -127,7 +127,7 @@ BOX_ROLES = R_NOT_BODY | R_HARD | R_SKIP | R_WEAK | R_HEADER | R_HIDDEN | R_PICT
 # Navigation-like chrome: the walk notes its text (a wrapper named "…-menu" may hold the article) but no
 # rule reads its elements.
 SKIP_WORDS = frozenset("navigation navbar menu outbrain taboola cookie consent newsletter "
-                       "recommendations modal overlay subscription signup login".split())
+                       "recommendations modal overlay subscription subscribe signup login".split())
 # Each word's role bits, and marks for the word groups that change what a furniture word means: one dict
 # lookup per word instead of a set intersection per group (class names are read on every element).
 _STATE_WORD, _LAYOUT_WORD, _SKIP_WORD, _HARD_WORD = 1 << 40, 1 << 41, 1 << 42, 1 << 43

@@ -95,6 +95,16 @@ def test_small_furniture_inside_the_text_is_left_out_but_a_wrapper_named_like_it
     assert len(body) == 4
 
 
+def test_short_blocks_of_a_kind_that_holds_the_text_elsewhere_are_text_too():
+    """A text in "article-widget-text" blocks: the short ones are named like furniture (small widgets), the
+    long ones show that this kind of block holds the text."""
+    short = "".join(f'<div class="article-widget article-widget-text"><p>{para(n)}</p></div>' for n in range(4))
+    long = f'<div class="article-widget article-widget-text">{paras(*range(4, 12))}</div>'  # over 1,000 characters
+    body, _, _ = text_of(f'<h1>T</h1><div class="article-widgets">{short}{long}'
+                         f'<div class="ad-widget"><p>Anzeige: Jetzt kaufen!</p></div></div>')
+    assert len(body) == 12 and "Anzeige: Jetzt kaufen!" not in body
+
+
 def test_date_lines_and_bylines_are_no_text_but_a_bare_date_is():
     assert is_dateline("Stand: 22.04.2024, 06:00 Uhr") and is_dateline("Aktualisiert am 17.01.2021.")
     assert not is_dateline("Sonntag, 05. Jänner 2025") and not is_dateline(LONG)

@@ -25,6 +25,14 @@ def test_a_credit_glued_to_the_caption_is_split_off():
     assert image["url"] == "https://news.example.org/1.jpg"  # made absolute
 
 
+def test_a_credit_label_with_the_name_beside_it_and_out_of_the_caption():
+    scan = scan_of('<div class="image-container"><img src="/1.jpg"><div class="image-text"><span class="description">'
+                   'Der Minister im Parlament.</span><span class="author"><span class="label">Image:</span> '
+                   '<span class="name">GCIS</span></span></div></div>')
+    image = figure_image(scan.page, scan.figures[0][0])
+    assert image["credits"] == ["GCIS"] and image["caption"] == "Der Minister im Parlament."
+
+
 def test_a_figure_above_the_text_is_the_lead_image_one_in_a_teaser_rail_is_not_an_image_of_the_article():
     scan = scan_of(f'<div class="main"><h1>T</h1><figure><img src="/lead.jpg"><figcaption>Lead-Bild</figcaption>'
                    f'</figure><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
