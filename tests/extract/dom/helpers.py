@@ -20,6 +20,17 @@ def scan_of(body: str, head: str = "") -> Scan:
     return Scan(Page(f"<html><head>{head}</head><body>{body}</body></html>", URL))
 
 
+def run_rule(rule, markup: str, *, after_body: bool = False) -> Candidates:
+    """What ``rule`` proposes on a page of body markup; ``after_body``: the body rule runs first (the lead,
+    bylines and images are placed relative to the text)."""
+    scan = scan_of(markup)
+    cands = Candidates()
+    if after_body:
+        body_rule.body(scan, cands.adder("html"))
+    rule(scan, cands.adder("html"))
+    return cands
+
+
 def text_of(body: str, head: str = "") -> tuple[list[str], list[str], Scan]:
     """(body paragraphs, subheadings, scan) as the body rule finds them."""
     scan = scan_of(body, head)

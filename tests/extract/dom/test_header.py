@@ -1,18 +1,8 @@
 """dom/header.py: headline, kicker, lead, dates, comment count, breadcrumbs and a "Quelle:" line."""
 
-from newscrawl.extract.dom import body, header
-from newscrawl.extract.merge import Candidates
+from newscrawl.extract.dom import header
 
-from .helpers import para, scan_of
-
-
-def run(rule, markup: str, *, with_body: bool = False) -> Candidates:
-    scan = scan_of(markup)
-    cands = Candidates()
-    if with_body:  # the lead is placed relative to the text
-        body.body(scan, cands.adder("html"))
-    rule(scan, cands.adder("html"))
-    return cands
+from .helpers import para, run_rule as run
 
 
 def test_headline_is_the_first_h1_outside_furniture_without_its_kicker():
@@ -26,7 +16,7 @@ def test_lead_is_the_lead_named_element_between_headline_and_text():
     markup = (f'<div class="teaser">Ein Teaser eines anderen Artikels, der oben auf der Seite steht.</div>'
               f'<h1>Titel</h1><p class="lead">Der Vorspann fasst den Artikel in zwei Sätzen zusammen.</p>'
               f'<div class="text"><p>{para(1)}</p><p>{para(2)}</p></div>')
-    c = run(header.kicker_and_lead, markup, with_body=True)
+    c = run(header.kicker_and_lead, markup, after_body=True)
     assert c.first("lead")[0] == "Der Vorspann fasst den Artikel in zwei Sätzen zusammen."
 
 

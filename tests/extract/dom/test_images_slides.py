@@ -5,7 +5,7 @@ from newscrawl.extract.dom.images import figure_image
 from newscrawl.extract.dom.slides import SlideMemo, parse_gallery
 from newscrawl.extract.merge import Candidates
 
-from .helpers import para, scan_of
+from .helpers import para, run_rule, scan_of
 
 
 def test_figure_caption_and_credit_from_class_names():
@@ -34,14 +34,10 @@ def test_a_credit_label_with_the_name_beside_it_and_out_of_the_caption():
 
 
 def test_a_figure_above_the_text_is_the_lead_image_one_in_a_teaser_rail_is_not_an_image_of_the_article():
-    scan = scan_of(f'<div class="main"><h1>T</h1><figure><img src="/lead.jpg"><figcaption>Lead-Bild</figcaption>'
-                   f'</figure><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
-                   f'<div class="rail"><div class="related"><figure><img src="/teaser.jpg"></figure></div></div>')
-    from newscrawl.extract.dom import body
-
-    cands = Candidates()
-    body.body(scan, cands.adder("html"))
-    images.images(scan, cands.adder("html"))
+    cands = run_rule(images.images, f'<div class="main"><h1>T</h1><figure><img src="/lead.jpg"><figcaption>Lead-Bild'
+                                    f'</figcaption></figure><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
+                                    f'<div class="rail"><div class="related"><figure><img src="/teaser.jpg"></figure>'
+                                    f'</div></div>', after_body=True)
     found = cands.first("figures")[0]
     assert [f["url"] for f in found] == ["https://news.example.org/lead.jpg"] and found[0]["is_lead"]
 

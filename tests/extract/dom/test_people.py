@@ -5,9 +5,9 @@ import pytest
 from newscrawl.extract import extract
 from newscrawl.extract.dom import people
 from newscrawl.extract.dom.people import clean_name, is_person_name, name_kind, split_names
-from newscrawl.extract.merge import Candidates, fingerprint
+from newscrawl.extract.merge import fingerprint
 
-from .helpers import URL, para, scan_of
+from .helpers import URL, para, run_rule
 
 
 @pytest.mark.parametrize("name", ["Anna Muster", "C. Weber", "Dr. Max Kolter", "Ludwig van Beethoven",
@@ -41,14 +41,10 @@ def test_split_and_clean_names():
 
 
 def test_authors_rule_reads_bylines_near_the_text_not_a_teasers_further_down():
-    scan = scan_of(f'<div class="main"><h1>T</h1><div class="byline">Von Anna Muster und Max Meier, Frankfurt</div>'
-                   f'<div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
-                   f'<div class="more"><div class="teaser"><span class="author">Eva Bauer</span></div></div>')
-    from newscrawl.extract.dom import body
-
-    cands = Candidates()
-    body.body(scan, cands.adder("html"))
-    people.authors(scan, cands.adder("html"))
+    cands = run_rule(people.authors, f'<div class="main"><h1>T</h1><div class="byline">Von Anna Muster und Max Meier, '
+                                     f'Frankfurt</div><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
+                                     f'<div class="more"><div class="teaser"><span class="author">Eva Bauer</span></div>'
+                                     f'</div>', after_body=True)
     assert cands.first("authors")[0] == ["Anna Muster", "Max Meier"]
     assert cands.first("byline_other")[0] == ["Frankfurt"]
 
