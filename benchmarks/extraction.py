@@ -230,8 +230,10 @@ def print_labelled(pages: list[Page], means: dict[str, dict], traf_label: str | 
         if traf_label:
             row.append(f"{means[TRAFILATURA][name][0]:.4f}" if name in means[TRAFILATURA] else "")
         target = TARGETS.get(name)
-        met = round(value, 4) >= target  # as printed: a floor is the figure printed before
-        row += [f"≥ {target:g}" if target else "", (MET if met else NOT_MET) if target else ""]
+        if target:  # compared as printed: a floor is the figure printed before
+            row += [f"≥ {target:g}", MET if round(value, 4) >= target else NOT_MET]
+        else:
+            row += ["", ""]
         print(_row(row))
     print()
     print("authors: persons in `authors`, and for a byline that names no person the publication or agency in "
@@ -324,8 +326,11 @@ def print_worst(pages: list[Page], items: list, scores: list[dict[str, float]], 
 
 
 def print_worst_snippets(pages: list[Page], items: list, n: int) -> None:
-    ranked = sorted(range(len(pages)), key=lambda i: -sum(
-        snippet_counts(main_text(items[i]), pages[i].label["with"], pages[i].label["without"])[k] for k in ("fn", "fp")))
+    def errors(i: int) -> int:
+        counts = snippet_counts(main_text(items[i]), pages[i].label["with"], pages[i].label["without"])
+        return counts["fn"] + counts["fp"]
+
+    ranked = sorted(range(len(pages)), key=lambda i: -errors(i))
     print(f"### newscrawl: the {n} snippet pages with the most errors")
     print()
     for i in ranked[:n]:
@@ -408,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         counts = {n: score_snippets(snip_pages, it) for n, it in items.items()}
         print_snippets(snip_pages, counts)
         print_empty(snip_pages, items[NEWSCRAWL])
-        summary["snippets"] = {n: dict(zip(("precision", "recall", "f1"), (round(x, 4) for x in prf(sum(c, Counter())))))
-                               for n, c in counts.items()}
+        summary["snippets"] = {
+            n: dict(zip(("precision", "recall", "f1"), (round(x, 4) for x in prf(sum(c, Counter())))))
+            for n, c in counts.items()}
         rows += [{"id": p.id, **{n: dict(counts[n][k]) for n in counts}} for k, p in enumerate(snip_pages)]
     print_speed(pages, run.speeds, args.repeat, run.items[NEWSCRAWL])
     errs = {n: e for n, e in run.errors.items() if e}

@@ -24,7 +24,8 @@ def test_decide_takes_the_other_text_only_when_clearly_longer():
 
 
 def test_text_of_is_trafilaturas_main_text():
-    html = f"<html><body><nav><a href='/'>Start</a></nav><article><p>{LONG}</p><p>{LONG} Zwei.</p></article></body></html>"
+    html = (f"<html><body><nav><a href='/'>Start</a></nav><article><p>{LONG}</p><p>{LONG} Zwei.</p></article>"
+            "</body></html>")
     assert text_of(html, URL).split("\n") == [LONG, f"{LONG} Zwei."]
 
 

@@ -8,9 +8,14 @@ boxes are furniture. Here:
 2. the content root is the deepest element that still holds most of the remaining long, mostly unlinked
    text (:func:`content_root`);
 3. the article's first paragraph after the headline (the scan's *anchor*) must be part of the text: a
-   standfirst above the root's container joins it, and a root that lies elsewhere (a right rail that holds
-   more text than the article) gives way to the article's side of the page (:func:`text_parts`);
-4. inside, links and lists of links, small furniture boxes and crossheads that head nothing are left out.
+   standfirst above the root's container joins it, a root that lies elsewhere (a right rail that holds
+   more text than the article) gives way to the article's side of the page, long text all above the
+   headline (a consent banner) is none, siblings holding long text join the root (:func:`text_parts`);
+4. inside, links and lists of links, numbers, labels outside paragraphs, labelled date lines and bylines,
+   small furniture boxes (unless of a kind that holds text elsewhere), crossheads that head nothing and short
+   lines after the last sentence in other containers are left out;
+5. a page whose text is all inside furniture-named boxes (a forum thread of "comments") keeps its visible
+   text rather than an empty body.
 """
 
 from __future__ import annotations
@@ -238,7 +243,8 @@ def text_parts(scan: Scan, segments: list[Segment]) -> list | None:
     anchor = scan.anchor
     scan.evidence["path"] = "root" if root is not None else "none"
     if root is not None and scan.headline_pos is not None and all(
-            s.pos < scan.headline_pos for s in segments if s.is_paragraph_text and (s.owner is root or within(s.owner, root))):
+            s.pos < scan.headline_pos for s in segments
+            if s.is_paragraph_text and (s.owner is root or within(s.owner, root))):
         # All the long text lies above the headline: a consent banner, a site's blurb over a list of teasers.
         scan.evidence["path"] = "above"
         return []
@@ -307,7 +313,7 @@ def content_root(scan: Scan, segments: list[Segment]):
         while node is not None:
             long_under[node] = long_under.get(node, 0) + n
             node = node.getparent()
-    scan.long_under = long_under  # for _siblings
+    scan.long_under = long_under  # for text_parts and _siblings, which weigh the root's neighbours
     if not total:
         return None
     node = scan.page.body

@@ -18,10 +18,12 @@ NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-.]*(?:['’\-.][^\W\d_]*)*\.?$")
 # Lower-case particles inside names ("van", "de", "al", "bin").
 PARTICLES = frozenset("van von der den de da di del della du le la al bin ibn zu ter ten y e".split())
 # A Chinese, Japanese or Korean personal name: two to five characters, family name maybe set apart.
-CJK_PERSON = re.compile(r"^[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,3} ?[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,3}$")
+_CJK = "\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af"
+CJK_PERSON = re.compile(f"^[{_CJK}]{{1,3}} ?[{_CJK}]{{1,3}}$")
 # What follows a name without being part of it: a sign-off in brackets ("Elena Oberholzer (obe)"), a job
 # title after a CJK name ("신현주 기자": reporter).
-SIGN_OFF = re.compile(r"\s*\((?:[a-zäöüß]{2,5}|[A-ZÄÖÜ]{2,5})\)$|\s*(?:기자|記者|记者|特派員|特派员|편집위원|논설위원)$")
+SIGN_OFF = re.compile(r"\s*\((?:[a-zäöüß]{2,5}|[A-ZÄÖÜ]{2,5})\)$"
+                      r"|\s*(?:기자|記者|记者|特派員|特派员|편집위원|논설위원)$")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 DOMAIN = re.compile(r"(?:^|[\s(])(?:www\.)?[\w-]+\.(?:[\w-]+\.)*[a-z]{2,6}(?:$|[\s)/])", re.IGNORECASE)
 ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}(?:[-/][A-Za-zÄÖÜäöü]{2,6})?$")  # AFP, dpa-AFX, APA/red

@@ -5,21 +5,23 @@ breadcrumbs into short lists, and cuts the visible text into :class:`Segment` ru
 block boundaries (``<p>``, ``<div>``, ``<td>``, ``<br>`` outside a paragraph, ...), so that text written
 straight into a ``<div>``, after an ``<img>`` or between ``<br>`` tags is seen like a paragraph's.
 
-Elements named or tagged like page furniture (navigation, teasers, headers, ad slots, hidden blocks) become
-*boxes*. Whether a box is furniture is decided only after the walk, from the text it holds: a wrapper that
-holds most of the page's text is the article's wrapper, whatever its name says (``header-style-2``,
-``…-content-and-menu``, the ``<form>`` around an ASP.NET page). The rules then work on those lists instead
-of searching the tree again, which keeps extraction within a small multiple of parsing time.
+Elements named or tagged like page furniture (navigation, teasers, headers, ad slots, hidden blocks, image
+boxes) become *boxes*. Whether a box is furniture is decided only after the walk, from the text it holds: a
+wrapper that holds most of the page's text and the article's first paragraph after the headline (the
+*anchor*) is the article's wrapper, whatever its name says (``header-style-2``, ``…-content-and-menu``, the
+``<form>`` around an ASP.NET page, an unclosed ``<nav>``). The rules then work on those lists instead of
+searching the tree again, which keeps extraction within a small multiple of parsing time.
 """
 
 from __future__ import annotations
 
 from ..document import Page, clean_text
-from .vocabulary import (EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTION, IN_FIGURE, IN_GALLERY, IN_HEADER, INLINE_TAGS,
-                         LEAD_TAGS, MINOR, MOST_OF_PAGE, MOST_OF_PAGE_HIDDEN, NOT_TEXT, PARAGRAPH_TAGS, R_AUTHOR,
-                         R_BREADCRUMB, R_CAPTION, R_COMMENT, R_CREDIT, R_DATE, R_DATE_PROP, R_FIGURE, R_GALLERY, R_H1,
-                         R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_PICTURE, PICTURE_LIMIT, R_KICKER, R_LEAD, R_NOT_BODY, R_ROOT, R_SKIP,
-                         R_SOURCE, R_TIME, R_WEAK, BOX_ROLES, SKIP_TAGS, SKIPPED, TAG_ROLES, WEAK_LIMIT, _roles)
+from .vocabulary import (BOX_ROLES, EXCLUDED, HEADING_TAGS, HIDDEN, HIDDEN_STYLE, IN_CAPTION, IN_FIGURE, IN_GALLERY,
+                         IN_HEADER, INLINE_TAGS, LEAD_TAGS, MINOR, MOST_OF_PAGE, MOST_OF_PAGE_HIDDEN, NOT_TEXT,
+                         PARAGRAPH_TAGS, PICTURE_LIMIT, R_AUTHOR, R_BREADCRUMB, R_CAPTION, R_COMMENT, R_CREDIT, R_DATE,
+                         R_DATE_PROP, R_FIGURE, R_GALLERY, R_H1, R_HARD, R_HEADER, R_HIDDEN, R_IMAGE_BOX, R_KICKER,
+                         R_LEAD, R_NOT_BODY, R_PICTURE, R_ROOT, R_SKIP, R_SOURCE, R_TIME, R_WEAK, SKIP_TAGS, SKIPPED,
+                         TAG_ROLES, WEAK_LIMIT, _roles)
 
 BR = "\ue000"  # a <br> inside a run of text (a private-use character: never in real text)
 # The first run of text at least this long after the headline starts the article (Scan._anchor).
@@ -92,8 +94,8 @@ class _Run:
             text = clean_text(raw)
             chars = len(text)
         if text:
-            self.scan.segments.append(Segment(text, chars, links if links < chars else chars, self.owner, self.tag, self.roles,
-                                              self.flags, self.boxes, self.pos))
+            self.scan.segments.append(Segment(text, chars, links if links < chars else chars, self.owner, self.tag,
+                                              self.roles, self.flags, self.boxes, self.pos))
         self.pos = self.scan._pos
 
 
@@ -127,8 +129,6 @@ class Scan:
         self._noted: list[tuple] = []          # (list name, entry, boxes, static flags) until boxes are resolved
         self._box_flags: dict = {}             # box element -> the flags it gives the elements inside it
         self._context: dict = {}               # boxes tuple -> flags, memo of context()
-        # itemprop and rel=author are rare, and so is inline style: find them in C once instead of reading
-        # them on every element.
         run = _Run(self, page.body, page.body.tag, 0, 0, ())
         if page.body.text:
             run.add(page.body.text, False)

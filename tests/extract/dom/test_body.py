@@ -110,7 +110,8 @@ def test_date_lines_and_bylines_are_no_text_but_a_bare_date_is():
     assert not is_dateline("Sonntag, 05. Jänner 2025") and not is_dateline(LONG)
     assert is_byline("Von Nina Magoley") and is_byline("By Jane Doe and John Roe")
     assert not is_byline("Von der Leyen sagte am Dienstag, es gebe keinen Plan.")
-    body, _, _ = text_of(f"<h1>T</h1><div><p>Stand: 22.04.2024, 06:00 Uhr</p><p>Von Nina Magoley</p>{paras(1, 2)}</div>")
+    body, _, _ = text_of(f"<h1>T</h1><div><p>Stand: 22.04.2024, 06:00 Uhr</p><p>Von Nina Magoley</p>"
+                         f"{paras(1, 2)}</div>")
     assert body == [para(1), para(2)]
 
 

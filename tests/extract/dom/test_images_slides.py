@@ -34,10 +34,10 @@ def test_a_credit_label_with_the_name_beside_it_and_out_of_the_caption():
 
 
 def test_a_figure_above_the_text_is_the_lead_image_one_in_a_teaser_rail_is_not_an_image_of_the_article():
-    cands = run_rule(images.images, f'<div class="main"><h1>T</h1><figure><img src="/lead.jpg"><figcaption>Lead-Bild'
-                                    f'</figcaption></figure><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
-                                    f'<div class="rail"><div class="related"><figure><img src="/teaser.jpg"></figure>'
-                                    f'</div></div>', after_body=True)
+    markup = (f'<div class="main"><h1>T</h1><figure><img src="/lead.jpg"><figcaption>Lead-Bild</figcaption>'
+              f'</figure><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div><div class="rail">'
+              f'<div class="related"><figure><img src="/teaser.jpg"></figure></div></div>')
+    cands = run_rule(images.images, markup, after_body=True)
     found = cands.first("figures")[0]
     assert [f["url"] for f in found] == ["https://news.example.org/lead.jpg"] and found[0]["is_lead"]
 

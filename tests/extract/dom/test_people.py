@@ -41,10 +41,10 @@ def test_split_and_clean_names():
 
 
 def test_authors_rule_reads_bylines_near_the_text_not_a_teasers_further_down():
-    cands = run_rule(people.authors, f'<div class="main"><h1>T</h1><div class="byline">Von Anna Muster und Max Meier, '
-                                     f'Frankfurt</div><div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
-                                     f'<div class="more"><div class="teaser"><span class="author">Eva Bauer</span></div>'
-                                     f'</div>', after_body=True)
+    markup = (f'<div class="main"><h1>T</h1><div class="byline">Von Anna Muster und Max Meier, Frankfurt</div>'
+              f'<div class="text"><p>{para(1)}</p><p>{para(2)}</p></div></div>'
+              f'<div class="more"><div class="teaser"><span class="author">Eva Bauer</span></div></div>')
+    cands = run_rule(people.authors, markup, after_body=True)
     assert cands.first("authors")[0] == ["Anna Muster", "Max Meier"]
     assert cands.first("byline_other")[0] == ["Frankfurt"]
 
