@@ -140,11 +140,15 @@ for _group, _bit in (*WORD_ROLES, (STATE, _STATE_WORD), (LAYOUT, _LAYOUT_WORD), 
 
 @lru_cache(maxsize=65536)
 def _word_bits(attr: str) -> int:
-    """The role bits and group marks of the words of one attribute value (cached: class names repeat)."""
+    """The role bits and group marks of the words of one attribute value (cached: class names repeat).
+    The same words as :func:`_words` gives, split with string methods (most class names are lower case)."""
+    if "js" in attr:
+        attr = without_js_hooks(attr)
+    if not attr.islower():
+        attr = _HUMP.sub(" ", attr)
     bits = 0
-    for word in _SPLIT.split(_HUMP.sub(" ", without_js_hooks(attr))):
-        if word:
-            bits |= WORD_BITS.get(word.lower(), 0)
+    for word in attr.replace("-", " ").replace("_", " ").replace(":", " ").lower().split():
+        bits |= WORD_BITS.get(word, 0)
     return bits
 
 
