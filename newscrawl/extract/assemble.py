@@ -149,13 +149,15 @@ def _people(cands: Candidates, site: Site, art: Article) -> None:
         ranked.insert(0, chosen)
     people: list[str] = []
     people_source = None
-    orgs: list[str] = []
+    orgs: list[tuple[str, str]] = []  # (name, source) of publications, newsrooms and agencies
     mapped: list[str | None] = []  # names the site module maps to a source (None: no source)
-    candidates = [(v, s) for v, s in ranked] + [(v, "html") for v, _ in cands.all("byline_other")] \
+    candidates = ranked + [(v, "html") for v, _ in cands.all("byline_other")] \
         + [(v, "jsonld-org") for v, _ in cands.all("source_orgs")]
     for value, src in candidates:
         found = []
-        whole = clean_name(" ".join(value)) if len(value) == 1 else None
+        # "Le Figaro et AFP" is one credit: an unsplit value that names no person stays whole.
+        whole = clean_name(value[0]) if len(value) == 1 and not any(map(is_person_name, split_names(value[0]))) \
+            else None
         for name in (clean_name(n) for raw in value for n in split_names(raw)):
             key = name.casefold()
             if key in site.SOURCES:
@@ -167,22 +169,21 @@ def _people(cands: Candidates, site: Site, art: Article) -> None:
             if kind == "person" and not NOT_A_NAME.search(name):
                 found.append(name)
             elif kind == "org":
-                # "Le Figaro et AFP" is one credit: keep an unsplit value whole when it names no person.
-                orgs.append(whole if whole and not any(is_person_name(n) for n in split_names(value[0]))
-                            else name)
+                orgs.append((whole or name, "jsonld" if src == "jsonld-org" else src))
         if found and not people and src != "jsonld-org":
             people, people_source = list(dict.fromkeys(found)), src
     if people:
         art.authors = people
         art.field_sources["authors"] = public_source(people_source)
     explicit = cands.choose("source", DATA_FIRST)
-    own = [o for o in orgs if fingerprint(o) not in publishers]
     if explicit:
         art.source, art.field_sources["source"] = explicit[0], public_source(explicit[1])
     elif any(mapped):
         art.source, art.field_sources["source"] = next(m for m in mapped if m), "html"
-    elif (own or orgs) and not (mapped and not people):
-        art.source, art.field_sources["source"] = (own or orgs)[0], "html"
+    elif orgs and not (mapped and not people):  # a site that calls its own byline no source is heard
+        agencies = [o for o in orgs if fingerprint(o[0]) not in publishers]
+        art.source, source = (agencies or orgs)[0]
+        art.field_sources["source"] = public_source(source)
 
 
 def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> None:

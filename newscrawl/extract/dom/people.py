@@ -1,4 +1,8 @@
-"""Authors: person names from bylines near the article text."""
+"""Authors: person names from bylines near the article text, and what kind of name a byline holds.
+
+:func:`name_kind` tells a person from a publication, newsroom or agency (which belongs in ``source``) and from
+what is no name at all (an e-mail address, a place after the name); :mod:`..assemble` decides with it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from ..merge import fingerprint
 from .scan import Scan, within
 from .vocabulary import DATE_WORDS, text_without
 
-# Separators between names: punctuation and "and" in the languages of the sites we see most.
+# "By", "Von", "Par", ... before the names.
 BY_PREFIX = re.compile(r"^(?:von|by|par|por|di|door|af|av|text|texto|autor(?:in)?|author|written by|redaktion)"
                        r"\s*[:\-]?\s+", re.IGNORECASE)
+# Separators between names: punctuation and "and" in the languages of the sites we see most.
 NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\||\s(?:und|and|AND|UND|sowie|og|och|et|y|e|i|ve|și|és)\s)\s*")
 # A word of a name: letters, apostrophes, hyphens, an initial's dot.
 NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-.]*(?:['’\-.][^\W\d_]*)*\.?$")
@@ -49,18 +54,19 @@ def is_person_name(name: str) -> bool:
     if CJK_PERSON.match(name):
         return True
     words = [w for w in name.split() if w not in PARTICLES]
-    return 2 <= len(words) <= 4 and len(words) <= len(name.split()) \
-        and all(w[0].isupper() and NAME_WORD.match(w) for w in words) and not _org_words(name)
+    return 2 <= len(words) <= 4 and all(w[0].isupper() and NAME_WORD.match(w) for w in words) \
+        and not _org_words(name)
+
+
+# One-word author names that name nobody.
+NOT_PERSONS = frozenset("admin administrator root webmaster editor redaktion unknown anonymous guest user "
+                        "staff team".split())
 
 
 def is_single_name(name: str) -> bool:
     """One word that can be a person's name or handle (not "admin" or "unknown")."""
     return " " not in name and 2 <= len(name) <= 30 and name.casefold() not in NOT_PERSONS \
         and bool(NAME_WORD.match(name))
-
-
-NOT_PERSONS = frozenset("admin administrator root webmaster editor redaktion unknown anonymous guest user "
-                        "staff team".split())
 
 
 def _org_words(name: str) -> bool:
