@@ -81,15 +81,17 @@ def _init_worker(parent: int) -> None:
     extract("<html><body><h1>x</h1><p>warm-up</p></body></html>", "https://example.com/warm-up")
 
 
-def _extract_in_worker(html: str, url: str, site: Site, fetched_at: datetime) -> Article:
-    return extract(html, url, site=site, fetched_at=fetched_at, slides=_worker_slides)
+def _extract_in_worker(html: str, url: str, site: Site, fetched_at: datetime, second_opinion: bool) -> Article:
+    return extract(html, url, site=site, fetched_at=fetched_at, ask_second_opinion=second_opinion,
+                   slides=_worker_slides)
 
 
 class ExtractionWorkers:
     """Extraction in ``processes`` worker processes (0: in the calling thread). One per crawler."""
 
-    def __init__(self, processes: int, crawler=None):
+    def __init__(self, processes: int, crawler=None, second_opinion: bool = True):
         self.processes = processes
+        self.second_opinion = second_opinion  # NEWSCRAWL_SECOND_OPINION
         self.crawler = crawler  # for its stats, which exist only once the crawl runs
         self._pool: ProcessPoolExecutor | None = None
         self._generation = 0  # bumped on every restart, so concurrent failures restart the pool once
@@ -97,7 +99,8 @@ class ExtractionWorkers:
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractionWorkers":
-        workers = cls(parse_processes(crawler.settings.get("NEWSCRAWL_EXTRACT_PROCESSES")), crawler)
+        workers = cls(parse_processes(crawler.settings.get("NEWSCRAWL_EXTRACT_PROCESSES")), crawler,
+                      crawler.settings.getbool("NEWSCRAWL_SECOND_OPINION", True))
         crawler.signals.connect(workers.close, signal=signals.spider_closed)
         return workers
 
@@ -132,11 +135,13 @@ class ExtractionWorkers:
                 logger.warning("NEWSCRAWL_EXTRACT_PROCESSES needs the asyncio reactor; extracting in the crawl process")
                 self.processes = 0
         if not self.processes:
-            return extract(html, url, site=site, fetched_at=fetched_at, slides=self._slides)
+            return extract(html, url, site=site, fetched_at=fetched_at, ask_second_opinion=self.second_opinion,
+                           slides=self._slides)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             generation = self._generation
             try:
-                future = self._executor().submit(_extract_in_worker, html, url, site, fetched_at)
+                future = self._executor().submit(_extract_in_worker, html, url, site, fetched_at,
+                                                 self.second_opinion)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 logger.warning("An extraction worker died while %s was in flight (attempt %d of %d); "

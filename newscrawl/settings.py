@@ -70,6 +70,9 @@ CONCURRENT_ITEMS = int(env_float("NEWSCRAWL_CONCURRENT_ITEMS", 16))
 # Extraction runs in this many worker processes (newscrawl.extract_workers): "auto" (the default) is one
 # less than the machine's cores, at most 4; 0 extracts in the crawl process itself.
 NEWSCRAWL_EXTRACT_PROCESSES = os.environ.get("NEWSCRAWL_EXTRACT_PROCESSES", "auto")
+# On a page without a site module whose text was found on weak evidence, ask trafilatura for a second
+# opinion on the main text (newscrawl/extract/second_opinion.py); 0 keeps the generic layers' text.
+NEWSCRAWL_SECOND_OPINION = env_flag("NEWSCRAWL_SECOND_OPINION", True)
 
 # The sites' addresses; tests and the demo point them at offline mirrors.
 HEUTE_BASE_URL = os.environ.get("HEUTE_BASE_URL", "https://www.heute.at")

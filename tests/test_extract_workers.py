@@ -83,6 +83,22 @@ def test_a_worker_process_gives_the_same_article_as_in_process_extraction():
     assert all(result == expected for result in results)
 
 
+def test_the_second_opinion_setting_reaches_the_worker_processes():
+    from newscrawl.extract.sites import Site
+    from tests.extract.test_second_opinion import LISTICLE, URL
+
+    for processes in (0, 1):
+        results = {}
+        for asked in (True, False):
+            workers = ExtractionWorkers(processes, second_opinion=asked)
+            try:
+                results[asked] = run(workers.extract(LISTICLE, URL, site=Site(), fetched_at=FETCHED))
+            finally:
+                workers.close()
+        assert results[True].extractor["second_opinion"] == "taken", processes
+        assert "second_opinion" not in results[False].extractor and len(results[False].body) == 1, processes
+
+
 def test_zero_processes_extracts_in_the_calling_thread():
     html, url = page()
     workers = ExtractionWorkers(0)
