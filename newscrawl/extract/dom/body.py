@@ -21,6 +21,7 @@ boxes are furniture. Here:
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..dates import find_dates
 from .people import BY_PREFIX, is_person_name, split_names
@@ -216,12 +217,14 @@ def teaser_segments(segments: list[Segment]) -> set[Segment]:
         if el.tag in ITEM_TAGS and (parent := el.getparent()) is not None:
             groups.setdefault((parent, el.tag, el.get("class") or ""), []).append(el)
     items = set()
+    kinds_of: dict = {}  # parent -> how many children of each kind (counted once per parent: linear)
     for (parent, tag, cls), group in groups.items():
         if len(group) < TEASER_ITEMS:
             continue
-        alike = sum(1 for c in parent if c.tag == tag and (c.get("class") or "") == cls)
+        if parent not in kinds_of:
+            kinds_of[parent] = Counter((c.tag, c.get("class") or "") for c in parent)
         small = [el for el in group if chars[el] < TEASER_CHARS]
-        if len(small) >= TEASER_SHARE * alike:
+        if len(small) >= TEASER_SHARE * kinds_of[parent][(tag, cls)]:
             items.update(small)
     if not items:
         return set()
