@@ -98,7 +98,6 @@ def _text(scan: Scan, segments: list[Segment]) -> list[tuple[Segment, list[str]]
         segments = [s for s in segments if s not in teasers]
     parts = text_parts(scan, segments)
     scan.content_root = parts[0] if parts else None
-    scan.evidence["teasers"] = len(teasers)
     content_blocks = _content_blocks(scan, parts)
     chosen: list[tuple[Segment, bool]] = []  # (run, inside a small furniture box) in document order
     for seg in segments:
@@ -323,7 +322,5 @@ def content_root(scan: Scan, segments: list[Segment]):
     while True:
         best = max((c for c in node if c in long_under), key=long_under.get, default=None)
         if best is None or long_under[best] < SHARE_OF_TEXT * total:
-            scan.evidence.update(long_total=total, share=long_under.get(node, 0) / total,
-                                 next_share=long_under[best] / total if best is not None else 0.0)
             return node
         node = best
