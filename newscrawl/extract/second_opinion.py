@@ -25,6 +25,7 @@ WEAK_PATHS = frozenset({"none", "again", "top", "relaxed"})
 # Take trafilatura's text when it is at least this many times as long as ours.
 LONGER = 1.2
 
+
 def needed(evidence: dict, paragraphs: list[str]) -> bool:
     """Whether the evidence for the text found is weak enough to ask for a second opinion."""
     return evidence.get("path") in WEAK_PATHS or sum(map(len, paragraphs)) < FEW_CHARS
@@ -34,7 +35,6 @@ def text_of(html: str, url: str) -> str | None:
     """trafilatura's main text of the page (paragraphs on their own lines), or None when it finds none."""
     import trafilatura  # imported on the first page that needs it: most crawls of news sites rarely do
 
-    # fast: without its own fallbacks (readability, jusText): as good here, a third cheaper
     return trafilatura.extract(html, url=url, include_comments=False, fast=True) or None
 
 

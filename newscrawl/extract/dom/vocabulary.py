@@ -89,7 +89,7 @@ def class_words(el) -> frozenset[str]:
     cls, eid, prop = el.get("class"), el.get("id"), el.get("itemprop")
     if not (cls or eid or prop):
         return EMPTY
-    return _words(f"{cls or ''} {eid or ''} {prop or ''}")
+    return _words(f"{without_js_hooks(cls or '')} {eid or ''} {prop or ''}")
 
 
 _JS_HOOK = re.compile(r"(?:^|\s)js[-_]\S*")
