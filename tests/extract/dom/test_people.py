@@ -38,6 +38,7 @@ def test_split_and_clean_names():
     assert clean_name("Elena Oberholzer (obe)") == "Elena Oberholzer"
     assert clean_name("신현주 기자") == "신현주"
     assert clean_name("By Jane Doe") == "Jane Doe"
+    assert clean_name("Quelle: sid/dpa") == "sid/dpa"
 
 
 def test_authors_rule_reads_bylines_near_the_text_not_a_teasers_further_down():
