@@ -31,7 +31,8 @@ __all__ = ["looks_like_credit", "split_credits", "split_glued_credit", "strip_cr
 
 MAX_CREDIT_LENGTH = 80
 
-_PREFIX_WORDS = r"fotos?|bild(?:er)?|photos?|images?|credits?|quelle|bildquelle|source|copyright"
+_PREFIX_WORDS = (r"fotos?|bild(?:er)?|photos?|images?|credits?|quellen?|bildquelle|sources?|fuente|fonte|bron|kilde|"
+                 r"källa|copyright")
 # One leading label; applied repeatedly for "Foto: © APA".
 _PREFIX_RE = re.compile(
     rf"^\s*(?:(?:{_PREFIX_WORDS})\s*(?::|©|\(c\))|©|\(c\)|copyright\b)\s*:?\s*",

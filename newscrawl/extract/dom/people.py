@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..credits import strip_credit_prefix
 from ..document import clean_text
 from ..merge import fingerprint
 from .scan import Scan, within
@@ -16,8 +17,6 @@ from .vocabulary import DATE_WORDS, text_without
 # "By", "Von", "Par", ... before the names.
 BY_PREFIX = re.compile(r"^(?:von|by|par|por|di|door|af|av|text|texto|autor(?:in)?|author|written by|redaktion)"
                        r"\s*[:\-]?\s+", re.IGNORECASE)
-# "Quelle:", "Source:", ... before a credited source.
-SOURCE_PREFIX = re.compile(r"^(?:quelle|quellen|source|sources|fuente|fonte|bron|kilde|källa)\s*:\s*", re.IGNORECASE)
 # Separators between names: punctuation and "and" in the languages of the sites we see most.
 NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\||\s(?:und|and|AND|UND|sowie|og|och|et|y|e|i|ve|și|és)\s)\s*")
 # A word of a name: letters, apostrophes, hyphens, an initial's dot.
@@ -77,7 +76,7 @@ def _org_words(name: str) -> bool:
 
 def clean_name(name: str) -> str:
     """A byline name without "By" or "Quelle:", a sign-off in brackets or a job title."""
-    return clean_text(SIGN_OFF.sub("", SOURCE_PREFIX.sub("", BY_PREFIX.sub("", clean_text(name)))))
+    return clean_text(SIGN_OFF.sub("", strip_credit_prefix(BY_PREFIX.sub("", clean_text(name)))))
 
 
 def name_kind(name: str, publishers: set[str]) -> str | None:

@@ -118,7 +118,6 @@ class Scan:
         self.comments: list = []
         self.sources: list = []                # elements named "source"/"quelle" outside figures
         self.datelines: list = []              # elements named like dates ("date", "timestamp", ...)
-        self.roots: list = []                  # <article>, <main> and [itemprop=articleBody] elements
         self.content_root = None               # the element holding the article text (set by body())
         self.anchor: Segment | None = None     # the first paragraph after the headline (see _anchor)
         self.headline_pos: int | None = None   # walk position of the headline (<h1>) outside furniture
@@ -214,8 +213,7 @@ class Scan:
         if roles & BOX_ROLES:
             inner = boxes + (el,)
             self._box_flags[el] = roles & BOX_ROLES  # roles for now: _resolve_boxes turns them into flags
-        if roles & R_ROOT:
-            self.roots.append(el)
+        if roles & R_ROOT:  # <article>, <main>, [itemprop=articleBody]: their own <footer> is read
             roots = roots + (el,)
         pos = self._pos
         if roles & R_H1:

@@ -35,7 +35,7 @@ DATE_PROPS = frozenset({"datepublished", "datemodified", "datecreated"})
 # element that holds most of the page's text be body whatever its name, except for the HARD words.
 NOT_BODY = frozenset(
     "aside nav navigation footer comment comments newsletter promo recommendation recommendations related "
-    "teaser-list breadcrumb breadcrumbs cookie consent caption credit figcaption gallery galerie slideshow "
+    "breadcrumb breadcrumbs cookie consent caption credit figcaption gallery galerie slideshow "
     "bildstrecke outbrain taboola toolbar most popular trending subscription login signup modal "
     "overlay dialog poll survey".split()
 )
