@@ -40,6 +40,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
+from .credentials import check_uri
+
 logger = logging.getLogger(__name__)
 
 TOKEN_META = "newscrawl_redis_token"
@@ -152,6 +154,7 @@ class RedisCrawlExtension:
     def from_crawler(cls, crawler):
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
+        check_uri("REDIS_URL", crawler.settings.get("REDIS_URL"))  # before redis-py quotes parts of it in errors
         ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_POLL", 0.5),
                   crawler.settings.getfloat("NEWSCRAWL_REDIS_WORKER_TTL", 30))
         crawler.signals.connect(ext.spider_opened, signals.spider_opened)

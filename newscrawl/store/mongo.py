@@ -13,13 +13,13 @@ content is not recorded twice, and of two different contents the later fetch win
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import datetime, timezone
 
 from pymongo import ASCENDING, MongoClient, UpdateOne
 from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
+from ..credentials import check_uri, mask_uri, redact
 from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, StoreWriteError, merge_entries
 from .base import chunked
 
@@ -35,11 +35,6 @@ def _instant(when: str) -> datetime:
     except (TypeError, ValueError):
         return datetime.min.replace(tzinfo=timezone.utc)
     return parsed if parsed.tzinfo else datetime.min.replace(tzinfo=timezone.utc)
-
-
-def mask_uri(uri: str) -> str:
-    """The URI with any user name and password replaced by ``***``."""
-    return re.sub(r"(?<=://)[^@/]*@", "***:***@", uri)
 
 
 class MongoStore(Store):
@@ -59,6 +54,12 @@ class MongoStore(Store):
         return f"MongoDB {mask_uri(self.uri)} db={self.database_name} collection={self.collection_name}"
 
     def open(self) -> None:
+        # The credentials never reach an output (newscrawl.credentials): a URI that cannot be split safely is
+        # refused before pymongo's parser quotes pieces of it in its errors; pymongo's messages are redacted.
+        try:
+            check_uri("MONGO_URI", self.uri)
+        except ValueError as exc:
+            raise StoreUnavailable(str(exc)) from None
         try:
             self.client = MongoClient(self.uri, serverSelectionTimeoutMS=self.connect_timeout_ms,
                                       connectTimeoutMS=self.connect_timeout_ms, appname="newscrawl")
@@ -78,7 +79,7 @@ class MongoStore(Store):
                 self.client = None
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise StoreUnavailable(
-                f"MongoDB unreachable at {mask_uri(self.uri)}: {mask_uri(first_line)[:300]}") from None
+                f"MongoDB unreachable at {mask_uri(self.uri)}: {redact(first_line, self.uri)[:300]}") from None
 
     def close(self) -> None:
         if self.client is not None:
@@ -201,9 +202,9 @@ class MongoStore(Store):
                 ops, index = [ops[i] for i in retry], [index[i] for i in retry]
             except TRANSIENT as exc:
                 if attempt >= self.retries:
-                    logger.error("MongoDB write failed after %d retries: %s", attempt, mask_uri(str(exc))[:300])
+                    logger.error("MongoDB write failed after %d retries: %s", attempt, redact(str(exc), self.uri)[:300])
                     raise
-                logger.warning("MongoDB transient error, retrying: %s", mask_uri(str(exc))[:200])
+                logger.warning("MongoDB transient error, retrying: %s", redact(str(exc), self.uri)[:200])
             attempt += 1
             time.sleep(self.retry_backoff * 2 ** (attempt - 1))
         return (failed, []) if settle else failed

@@ -1,0 +1,174 @@
+"""Credentials in MONGO_URI and REDIS_URL never reach an output: the log (stderr), the stats dump, stdout,
+cronrun's summary.json, the JSONL export, the spool, `scrapy replay` — real runs against an unreachable port,
+a real SecantusDB with a user of the test's own, and a real Redis."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import quote_plus, unquote, unquote_plus
+
+import pytest
+from pymongo import MongoClient
+
+from newscrawl.credentials import MASK, WITHHELD, check_uri, mask_uri, redact, secrets_of, split_uri
+from newscrawl.store import MongoStore, StoreUnavailable
+from tests.conftest import PROJECT, free_port, read_jsonl, run_scrapy
+
+USER = "Uz8user"
+PASSWORD = "Qx7hunter/Zp4sec@Wm9val:Rk3key%Jt5end"  # every character the issue names: / @ : %
+# The password's pieces between those characters, and the user: no output may hold any of them.
+FRAGMENTS = (USER, "Qx7hunter", "Zp4sec", "Wm9val", "Rk3key", "Jt5end")
+FAST_FAIL = {"MONGO_CONNECT_TIMEOUT_MS": "300", "MONGO_RETRIES": "0"}
+
+
+def leaks(text: str) -> list[str]:
+    return [fragment for fragment in FRAGMENTS if fragment in text]
+
+
+def leaks_in_files(root: Path) -> dict[str, list[str]]:
+    """Every file written under ``root`` whose bytes hold a fragment."""
+    found = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        hits = leaks(path.read_bytes().decode("utf-8", errors="replace"))
+        if hits:
+            found[str(path)] = hits
+    return found
+
+
+def assert_no_leak(result, root: Path) -> None:
+    assert leaks(result.stderr) == [], result.stderr[-4000:]
+    assert leaks(result.stdout) == [], result.stdout[-4000:]
+    assert leaks_in_files(root) == {}
+
+
+# -- the parser ------------------------------------------------------------------------------------------------
+
+UNESCAPED = [
+    f"mongodb://{USER}:{PASSWORD}@127.0.0.1:27017/db",
+    f"mongodb://{USER}:Qx7hunter/Zp4sec@127.0.0.1:27017/db",
+    f"mongodb://{USER}:Qx7hunter?Zp4sec@127.0.0.1/db",
+    f"mongodb://{USER}:Qx7hunter#Zp4sec@127.0.0.1/db",
+    f"mongodb://{USER}:12/Zp4sec@127.0.0.1/db",  # pymongo itself takes "Uz8user:12" for host and port
+    f"mongodb://{USER}:Qx7hunter\tZp4sec@127.0.0.1/db",
+    f"redis://:{PASSWORD}@127.0.0.1:6379/0",
+    f"rediss://{USER}:Qx7hunter/Zp4sec@[::1]:6379/0",
+]
+ESCAPED_OR_AMBIGUOUS_BUT_SPLITTABLE = [
+    f"mongodb://{USER}:{quote_plus(PASSWORD)}@127.0.0.1:27017/db",
+    f"mongodb://{USER}:Qx7hunter@Zp4sec:Wm9val%Rk3key@h1:1,h2:2/db",  # the last @ of the authority ends them
+    f"mongodb+srv://{USER}:{quote_plus(PASSWORD)}@cluster0.example.net/db",
+    f"redis://:{quote_plus(PASSWORD)}@127.0.0.1:6379/0",
+    f"redis://127.0.0.1:6379/0?password={quote_plus(PASSWORD)}&username={USER}",
+]
+
+
+@pytest.mark.parametrize("uri", UNESCAPED)
+def test_an_unparseable_uri_shows_its_scheme_only_and_withholds_messages_quoting_it(uri):
+    assert split_uri(uri) is None
+    assert mask_uri(uri) == uri.split(":", 1)[0] + "://" + MASK
+    assert redact(f"Port could not be cast to integer value as 'Qx7hunter' ({uri})", uri) == WITHHELD
+    with pytest.raises(ValueError) as raised:
+        check_uri("MONGO_URI", uri)
+    assert leaks(str(raised.value)) == [] and "must be percent-encoded" in str(raised.value)
+
+
+@pytest.mark.parametrize("uri", ESCAPED_OR_AMBIGUOUS_BUT_SPLITTABLE)
+def test_a_parseable_uri_keeps_hosts_and_path_and_masks_credentials_and_query(uri):
+    masked = mask_uri(uri)
+    assert leaks(masked) == [] and MASK in masked
+    assert split_uri(uri).hosts in masked
+    # a client's error may quote the URI as written or decoded
+    message = f"auth failed for {uri} ({unquote(uri)}, {unquote_plus(uri)})"
+    assert leaks(message) and leaks(redact(message, uri)) == []
+    check_uri("MONGO_URI", uri)  # raises nothing
+
+
+def test_masked_forms():
+    assert mask_uri("mongodb://127.0.0.1:27017") == "mongodb://127.0.0.1:27017"
+    assert mask_uri("mongodb://u:p@a:1,b:2/db?authSource=admin") == "mongodb://***@a:1,b:2/db?***"
+    assert mask_uri("redis://:pw@[::1]:6379/0") == "redis://***@[::1]:6379/0"
+    assert mask_uri("not a uri at all") == MASK
+    assert secrets_of("mongodb://127.0.0.1:1/db") == []
+    assert redact("connection refused", "mongodb://127.0.0.1:1/db", "") == "connection refused"
+
+
+def test_the_store_error_of_an_unparseable_uri_names_no_part_of_it():
+    store = MongoStore(UNESCAPED[0], connect_timeout_ms=200, retries=0)
+    assert leaks(store.describe()) == []
+    with pytest.raises(StoreUnavailable) as raised:
+        store.open()
+    message = str(raised.value)
+    assert leaks(message) == [] and "mongodb://***" in message and "percent-encoded" in message
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+# -- real runs -------------------------------------------------------------------------------------------------
+
+def place(tmp_path: Path) -> dict:
+    return {"NEWSCRAWL_STATE": str(tmp_path / "state" / "unused.sqlite3"),
+            "NEWSCRAWL_SPOOL": str(tmp_path / "state" / "spool.jsonl"),
+            "NEWSCRAWL_LOCK_DIR": str(tmp_path / "state"),
+            "NEWSCRAWL_OUTPUT_DIR": str(tmp_path / "output")}
+
+
+@pytest.mark.parametrize("password", [PASSWORD, quote_plus(PASSWORD)], ids=["unescaped", "escaped"])
+def test_an_unreachable_store_with_a_password_crawl_cronrun_replay(heute_mirror, tmp_path, password):
+    uri = f"mongodb://{USER}:{password}@127.0.0.1:{free_port()}/db"
+    env = {**place(tmp_path), "MONGO_URI": uri, "MONGO_DATABASE": "secrets", **FAST_FAIL}
+
+    crawl = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=env)
+    assert crawl.returncode == 1, crawl.stderr[-3000:]
+    assert "'newscrawl/store/spooled': 19" in crawl.stderr  # the stats dump is there and was checked
+    [jsonl] = (tmp_path / "output" / "heute").glob("*.jsonl")
+    assert len(read_jsonl(jsonl)) == 19
+    assert_no_leak(crawl, tmp_path)
+
+    cron = run_scrapy("cronrun", "heute", "-a", f"base_url={heute_mirror}", env=env)
+    assert cron.returncode == 3, cron.stderr[-3000:]
+    assert "unavailable=" in cron.stdout and len(list((tmp_path / "output" / "heute").glob("*.summary.json"))) == 1
+    assert_no_leak(cron, tmp_path)
+
+    replay = run_scrapy("replay", env=env, timeout=120)
+    assert replay.returncode == 1 and "remaining=" in replay.stdout, replay.stderr[-3000:]
+    assert "mongodb://***" in replay.stderr
+    assert_no_leak(replay, tmp_path)
+
+
+def test_a_real_server_with_credentials_crawl_and_replay_and_a_wrong_password(heute_mirror, mongo_db, tmp_path):
+    server, db = mongo_db
+    user = f"{USER}{uuid.uuid4().hex[:6]}"
+    with MongoClient(server, serverSelectionTimeoutMS=5000) as client:
+        client[db].command("createUser", user, pwd=PASSWORD, roles=[{"role": "readWrite", "db": db}])
+    host = server.split("://", 1)[1].split("/", 1)[0]
+    uri = f"mongodb://{user}:{quote_plus(PASSWORD)}@{host}/{db}"
+    env = {**place(tmp_path), "MONGO_URI": uri, "MONGO_DATABASE": db}
+
+    crawl = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=env)
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    assert f"Storing articles in the MongoDB mongodb://***@{host}/{db}" in crawl.stderr
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        assert client[db]["articles"].count_documents({}) == 19
+    assert_no_leak(crawl, tmp_path)
+
+    # A wrong password: the server refuses, the items are spooled, the message names no credential.
+    wrong = {**env, "MONGO_URI": f"mongodb://{user}:{quote_plus('Rk3key@' + PASSWORD)}@{host}/{db}",
+             "MONGO_RETRIES": "0"}
+    refused = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=wrong)
+    assert refused.returncode == 1 and "uthentication failed" in refused.stderr, refused.stderr[-3000:]
+    assert_no_leak(refused, tmp_path)
+
+    replay = run_scrapy("replay", env=env, timeout=120)
+    assert replay.returncode == 0 and "remaining=0" in replay.stdout, replay.stderr[-3000:]
+    assert_no_leak(replay, tmp_path)
+
+
+@pytest.mark.parametrize("password", [PASSWORD, quote_plus(PASSWORD)], ids=["unescaped", "escaped"])
+def test_a_redis_url_with_a_password_is_never_shown(heute_mirror, tmp_path, password):
+    url = f"redis://{USER}:{password}@127.0.0.1:{free_port()}/0"
+    env = {**place(tmp_path), "REDIS_URL": url}
+    crawl = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=env, timeout=120)
+    assert crawl.returncode != 0
+    assert "REDIS_URL" in crawl.stderr or "127.0.0.1" in crawl.stderr, crawl.stderr[-3000:]
+    assert_no_leak(crawl, tmp_path)
