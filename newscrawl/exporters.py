@@ -6,14 +6,20 @@ so this exporter hands them to orjson, which serialises dataclasses natively (ab
 ``json`` on a plain copy), as compact UTF-8 lines. It falls back to Scrapy's path for other items, when
 ``fields_to_export`` is set, for a feed encoding other than UTF-8, and for a value orjson refuses (an
 integer beyond 64 bits, a lone surrogate): such a line is still written, by the standard library.
+
+The default feed (``FEEDS`` in the settings) names its file by :func:`run_uri_params` and is written by
+:class:`NewFileFeedStorage`: each run gets a file of its own, created new.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import is_dataclass
 
 import orjson
 from scrapy.exporters import JsonLinesItemExporter
+from scrapy.extensions.feedexport import FileFeedStorage
 
 OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 
@@ -28,3 +34,22 @@ class JsonLinesExporter(JsonLinesItemExporter):
             except TypeError:  # orjson.JSONEncodeError: a value it cannot encode; the generic path can
                 pass
         super().export_item(item)
+
+
+def run_uri_params(params: dict, spider) -> dict:
+    """Feed URI parameters (Scrapy's ``uri_params`` feed option) plus ``run_id``: the UTC time to the
+    microsecond, the process id and a random part. Scrapy's ``%(time)s`` has whole seconds only, so two runs
+    started in the same second (two cron jobs) shared one file, their lines mixed."""
+    return {**params, "run_id": f"{params['batch_time']}-{os.getpid()}-{uuid.uuid4().hex[:6]}"}
+
+
+class NewFileFeedStorage(FileFeedStorage):
+    """Scrapy's local file storage; a feed with the option ``newscrawl_new_file`` creates its file and fails
+    on an existing one (mode ``xb``) rather than append to it (Scrapy's default for local files,
+    ``overwrite: False``) or truncate it (``overwrite: True``), so no run's lines ever land in another run's
+    file. Feeds without the option (``-o``/``-O`` on the command line) behave as in Scrapy."""
+
+    def __init__(self, uri: str, *, feed_options: dict | None = None):
+        super().__init__(uri, feed_options=feed_options)
+        if (feed_options or {}).get("newscrawl_new_file"):
+            self.write_mode = "xb"

@@ -78,15 +78,20 @@ NEWSCRAWL_SECOND_OPINION = env_flag("NEWSCRAWL_SECOND_OPINION", True)
 HEUTE_BASE_URL = os.environ.get("HEUTE_BASE_URL", "https://www.heute.at")
 ZWANZIGMINUTEN_BASE_URL = os.environ.get("ZWANZIGMINUTEN_BASE_URL", "https://www.20min.ch")
 
-# Output: one JSONL file per run, output/<spider>/<timestamp>.jsonl (``-o``/``-O`` on the command line replace it).
+# Output: one JSONL file per run, output/<spider>/<UTC time to the microsecond>-<pid>-<random>.jsonl, created new
+# (never appended to: newscrawl.exporters), so runs started in the same second never share a file.
+# ``-o``/``-O`` on the command line replace it.
 NEWSCRAWL_OUTPUT_DIR = os.environ.get("NEWSCRAWL_OUTPUT_DIR", "output")
 FEEDS = {
-    f"{NEWSCRAWL_OUTPUT_DIR}/%(name)s/%(time)s.jsonl": {
+    f"{NEWSCRAWL_OUTPUT_DIR}/%(name)s/%(run_id)s.jsonl": {
         "format": "jsonlines",
         "encoding": "utf8",
         "store_empty": True,
+        "uri_params": "newscrawl.exporters.run_uri_params",
+        "newscrawl_new_file": True,
     }
 }
+FEED_STORAGES = {"": "newscrawl.exporters.NewFileFeedStorage", "file": "newscrawl.exporters.NewFileFeedStorage"}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"jsonlines": "newscrawl.exporters.JsonLinesExporter", "jsonl": "newscrawl.exporters.JsonLinesExporter"}
 
