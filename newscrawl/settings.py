@@ -153,5 +153,9 @@ if REDIS_URL:
 # Seconds a worker's heartbeat lives: its in-flight requests go back to the queue this long after it died.
 NEWSCRAWL_REDIS_WORKER_TTL = env_float("NEWSCRAWL_REDIS_WORKER_TTL", 30)
 
+# Scrapy's telnet console logs its made-up password at INFO in every run's log: off unless
+# NEWSCRAWL_TELNETCONSOLE=1 (or -s TELNETCONSOLE_ENABLED=1; it listens on 127.0.0.1 only).
+TELNETCONSOLE_ENABLED = env_flag("NEWSCRAWL_TELNETCONSOLE", False)
+
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")

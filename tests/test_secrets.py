@@ -4,7 +4,11 @@ a real SecantusDB with a user of the test's own, and a real Redis."""
 
 from __future__ import annotations
 
-import shutil
+import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote_plus, unquote, unquote_plus
@@ -172,3 +176,66 @@ def test_a_redis_url_with_a_password_is_never_shown(heute_mirror, tmp_path, pass
     assert crawl.returncode != 0
     assert "REDIS_URL" in crawl.stderr or "127.0.0.1" in crawl.stderr, crawl.stderr[-3000:]
     assert_no_leak(crawl, tmp_path)
+
+
+# -- Scrapy's telnet console ------------------------------------------------------------------------------------
+
+IAC, WILL, WONT, DO, DONT = 255, 251, 252, 253, 254
+# A minimal telnet client's answers: agree to what the console will do (it must echo or not echo the
+# password), refuse what it asks of us. Twisted's console waits for these replies.
+ANSWER = {WILL: DO, WONT: DONT, DO: WONT, DONT: WONT}
+
+
+def read_until(sock: socket.socket, marker: bytes, timeout: float = 20) -> bytes:
+    """Read from a telnet console until ``marker``, answering its option negotiations."""
+    sock.settimeout(1)
+    deadline, data = time.monotonic() + timeout, b""
+    while marker not in data:
+        assert time.monotonic() < deadline, f"no {marker!r} from the console, got {data[-300:]!r}"
+        try:
+            chunk = sock.recv(4096)
+        except socket.timeout:
+            continue
+        assert chunk, f"the console closed the connection, got {data[-300:]!r}"
+        replies = b"".join(bytes([IAC, ANSWER[chunk[i + 1]], chunk[i + 2]]) for i in range(len(chunk) - 2)
+                           if chunk[i] == IAC and chunk[i + 1] in ANSWER)
+        if replies:
+            sock.sendall(replies)
+        data += chunk
+    return data
+
+
+def test_the_telnet_console_is_off_by_default_and_a_setting_switches_it_on(heute_mirror, tmp_path):
+    one = ("-a", "url=https://heute.at/s/-100148088")
+    default = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", *one, env=place(tmp_path))
+    assert default.returncode == 0, default.stderr[-3000:]
+    assert "Telnet Password" not in default.stderr and "Telnet console listening" not in default.stderr
+    assert "scrapy.extensions.telnet.TelnetConsole" not in default.stderr  # not among the enabled extensions
+
+    # Switched on, the console listens and its password (logged, as Scrapy does when it makes one up) logs in.
+    port = free_port()
+    log = tmp_path / "telnet.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "REDIS_URL")}
+    env.update(place(tmp_path))
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "heute", "-a", f"base_url={heute_mirror}",
+           "-s", "TELNETCONSOLE_ENABLED=1", "-s", f"TELNETCONSOLE_PORT={port},{port}", "-s", "AUTOTHROTTLE_ENABLED=0",
+           "-s", "DOWNLOAD_DELAY=1", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+    with open(log, "wb") as err:
+        crawl = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 60
+        while f"Telnet console listening on 127.0.0.1:{port}" not in log.read_text(errors="replace"):
+            assert crawl.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.1)
+        password = log.read_text().split("Telnet Password: ", 1)[1].split()[0]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            read_until(sock, b"Username: ")
+            sock.sendall(b"scrapy\r\n")
+            read_until(sock, b"Password: ")
+            sock.sendall(password.encode() + b"\r\n")
+            read_until(sock, b">>>")
+            sock.sendall(b"print(engine.spider.name)\r\n")
+            assert b"heute" in read_until(sock, b"heute")
+    finally:
+        crawl.kill()
+        crawl.wait(timeout=30)
