@@ -10,6 +10,11 @@ Used by the tests, the demo and the benchmarks::
     python -m newscrawl.mirror tests/site/heute --port 8765
 
 prints ``serving <folder> at http://127.0.0.1:PORT`` once it listens (port 0 picks a free one).
+
+A malformed path (raw bytes outside printable ASCII, invalid percent-encoding, an escaped byte sequence that is
+not UTF-8, a NUL or other control character, longer than ``MAX_PATH``) is answered 400; a path that names no
+file of the mirror, or one outside the mirror folder (``..``), 404. Either way a small fixed page, never a
+traceback or a dropped connection.
 """
 
 from __future__ import annotations
@@ -23,17 +28,39 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 ARTICLE_PATH = re.compile(r"^/s/[^/]*-(\d{8,9})(?:/comments)?/?$")
 SECTION_PATH = re.compile(r"^/a/([^/]+?)/?$")
 IMAGE_PATH = re.compile(r"^/i/([^/]+)/doc-[^/]+/?$")
 TYPES = {".xml": "application/xml", ".gz": "application/x-gzip", ".txt": "text/plain; charset=utf-8"}
+MAX_PATH = 2048  # characters of the request path; the site's longest is a few hundred
+HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def decode_path(target: str) -> str | None:
+    """The decoded path of a request target, or None when it is malformed (answered 400)."""
+    try:
+        raw = urlsplit(target).path
+    except ValueError:  # "//[x/..." reads as an unclosed IPv6 host
+        return None
+    if len(raw) > MAX_PATH or not raw.isascii() or not raw.isprintable():
+        return None  # raw bytes beyond ASCII, controls (http.server decodes the request line as Latin-1)
+    pieces = raw.split("%")
+    if any(len(piece) < 2 or not HEX.issuperset(piece[:2]) for piece in pieces[1:]):
+        return None  # a % not followed by two hex digits
+    try:
+        path = unquote_to_bytes(raw).decode("utf-8")  # strict: no replacement characters, no overlong forms
+    except UnicodeDecodeError:
+        return None
+    return path if path.isprintable() else None  # an escaped NUL, CR, LF ... names no file
 
 
 def resolve(root: Path, path: str) -> Path | None:
-    """Map a request path onto a file of the mirror, or None (404)."""
-    path = unquote(urlsplit(path).path)
+    """Map a request path onto a file of the mirror, or None (404, or a malformed path: see decode_path)."""
+    path = decode_path(path)
+    if path is None:
+        return None
     if m := ARTICLE_PATH.match(path):
         candidate = root / "s" / f"{m.group(1)}.html"
     elif m := SECTION_PATH.match(path):
@@ -46,9 +73,9 @@ def resolve(root: Path, path: str) -> Path | None:
         candidate = root / path.lstrip("/")
     try:
         candidate = candidate.resolve()
-    except OSError:
-        return None
-    if root.resolve() not in candidate.parents or not candidate.is_file():
+        if root.resolve() not in candidate.parents or not candidate.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, say
         return None
     return candidate
 
@@ -57,6 +84,11 @@ def content_type(path: Path) -> str:
     if path.suffix == ".html":
         return "text/html; charset=utf-8"
     return TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def error_page(status: HTTPStatus) -> tuple[HTTPStatus, bytes, str]:
+    body = f"<html><body><h1>{status.value} {status.phrase}</h1></body></html>".encode()
+    return status, body, "text/html; charset=utf-8"
 
 
 def make_handler(root: Path) -> type[BaseHTTPRequestHandler]:
@@ -70,13 +102,19 @@ def make_handler(root: Path) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:  # noqa: N802
             self._serve(with_body=False)
 
-        def _serve(self, with_body: bool) -> None:
+        def _answer(self) -> tuple[HTTPStatus, bytes, str]:
+            if decode_path(self.path) is None:
+                return error_page(HTTPStatus.BAD_REQUEST)
             target = resolve(root, self.path)
             if target is None:
-                body = b"<html><body><h1>404 Not Found</h1></body></html>"
-                status, ctype = HTTPStatus.NOT_FOUND, "text/html; charset=utf-8"
-            else:
-                body, status, ctype = target.read_bytes(), HTTPStatus.OK, content_type(target)
+                return error_page(HTTPStatus.NOT_FOUND)
+            try:
+                return HTTPStatus.OK, target.read_bytes(), content_type(target)
+            except OSError:  # gone or unreadable since resolve(): as if it were not there
+                return error_page(HTTPStatus.NOT_FOUND)
+
+        def _serve(self, with_body: bool) -> None:
+            status, body, ctype = self._answer()
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
