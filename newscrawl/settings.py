@@ -152,6 +152,11 @@ if REDIS_URL:
     EXTENSIONS = {"newscrawl.distributed.RedisCrawlExtension": 500}
 # Seconds a worker's heartbeat lives: its in-flight requests go back to the queue this long after it died.
 NEWSCRAWL_REDIS_WORKER_TTL = env_float("NEWSCRAWL_REDIS_WORKER_TTL", 30)
+# Seconds Redis may stay unreachable (retried with backoff) before the worker gives up: one ERROR line,
+# finish_reason redis_lost, exit code 8; its unacknowledged requests stay in Redis for the next run.
+NEWSCRAWL_REDIS_LOST_TIMEOUT = env_float("NEWSCRAWL_REDIS_LOST_TIMEOUT", 30)
+# Seconds one Redis command (or connect) may block the crawl before it counts as a failure.
+NEWSCRAWL_REDIS_SOCKET_TIMEOUT = env_float("NEWSCRAWL_REDIS_SOCKET_TIMEOUT", 5)
 
 # Scrapy's telnet console logs its made-up password at INFO in every run's log: off unless
 # NEWSCRAWL_TELNETCONSOLE=1 (or -s TELNETCONSOLE_ENABLED=1; it listens on 127.0.0.1 only).

@@ -129,7 +129,9 @@ def test_an_unreachable_store_with_a_password_crawl_cronrun_replay(heute_mirror,
     assert len(read_jsonl(jsonl)) == 19
     assert_no_leak(crawl, tmp_path)
 
-    cron = run_scrapy("cronrun", "heute", "-a", f"base_url={heute_mirror}", env=env)
+    # given on the command line this time: Scrapy's "Overridden settings" line must not list it either
+    cron = run_scrapy("cronrun", "heute", "-a", f"base_url={heute_mirror}", "-s", f"MONGO_URI={uri}",
+                      env={k: v for k, v in env.items() if k != "MONGO_URI"})
     assert cron.returncode == 3, cron.stderr[-3000:]
     assert "unavailable=" in cron.stdout and len(list((tmp_path / "output" / "heute").glob("*.summary.json"))) == 1
     assert_no_leak(cron, tmp_path)
@@ -171,7 +173,7 @@ def test_a_real_server_with_credentials_crawl_and_replay_and_a_wrong_password(he
 @pytest.mark.parametrize("password", [PASSWORD, quote_plus(PASSWORD)], ids=["unescaped", "escaped"])
 def test_a_redis_url_with_a_password_is_never_shown(heute_mirror, tmp_path, password):
     url = f"redis://{USER}:{password}@127.0.0.1:{free_port()}/0"
-    env = {**place(tmp_path), "REDIS_URL": url}
+    env = {**place(tmp_path), "REDIS_URL": url, "NEWSCRAWL_REDIS_LOST_TIMEOUT": "1", "NEWSCRAWL_REDIS_SOCKET_TIMEOUT": "1"}
     crawl = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=env, timeout=120)
     assert crawl.returncode != 0
     assert "REDIS_URL" in crawl.stderr or "127.0.0.1" in crawl.stderr, crawl.stderr[-3000:]

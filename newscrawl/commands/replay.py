@@ -18,6 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
+from ..credentials import redact
 from ..store import ReplayResult, StoreUnavailable, replay, spool_from_settings, store_from_settings
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ class Command(ScrapyCommand):
                 result = replay(spool, store, batch_size=max(1, self.settings.getint("MONGO_BUFFER_SIZE", 500)))
             finally:
                 store.close()
-            if result.error:
+            if result.error:  # a client's error text: without the URI's credentials (newscrawl.credentials)
+                result.error = redact(result.error, self.settings.get("MONGO_URI") or "")
                 logger.error("Replay stopped early (%s): %s", store.describe(), result.error)
         print(result.summary(), flush=True)
         self.exitcode = 0 if result.remaining == 0 else 1
