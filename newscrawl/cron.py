@@ -35,8 +35,12 @@ EXIT_NOTHING_FETCHED = 4  # no article could be fetched (discovery failed or eve
 EXIT_UNFINISHED = 5  # the crawl did not finish (could not start, or shut down by SIGTERM/SIGINT)
 EXIT_ERRORS = 6  # more ERROR log lines than NEWSCRAWL_MAX_ERRORS
 EXIT_COVERAGE = 7  # a field's coverage fell below its floor
+EXIT_QUEUE_LOST = 8  # the shared Redis queue was unreachable for NEWSCRAWL_REDIS_LOST_TIMEOUT: the run gave up
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run of the spider holds the lock
-SEVERITY = (EXIT_STORE, EXIT_NOTHING_FETCHED, EXIT_UNFINISHED, EXIT_ERRORS, EXIT_COVERAGE)
+# A lost queue ranks after the store (items outside the store are the worse harm) and before "nothing
+# fetched"/"unfinished", which a lost queue causes and which would hide the cause.
+SEVERITY = (EXIT_STORE, EXIT_QUEUE_LOST, EXIT_NOTHING_FETCHED, EXIT_UNFINISHED, EXIT_ERRORS, EXIT_COVERAGE)
+QUEUE_LOST_REASON = "redis_lost"  # finish_reason of a crawl that gave up on Redis (newscrawl.distributed)
 
 # Stats that mean the store did not take everything (set by the store pipeline and its spool).
 STORE_FAILURE_STATS = ("newscrawl/store/unavailable", "newscrawl/store/spooled", "newscrawl/store/spooled_touches",
@@ -207,6 +211,10 @@ def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_error
     failures = [f"{name.split('/', 1)[1]}={str(stats[name])[:150]}" for name in STORE_FAILURE_STATS if stats.get(name)]
     if failures:
         problems.append(Problem(EXIT_STORE, "store", "the store did not take everything: " + ", ".join(failures)))
+    reason = stats.get("finish_reason")
+    if stats.get("newscrawl/redis/lost") or reason == QUEUE_LOST_REASON:
+        problems.append(Problem(EXIT_QUEUE_LOST, "queue", "the shared Redis queue was unreachable and the run gave "
+                                "up (finish_reason redis_lost); the next run resumes from what Redis kept"))
     extracted = stats.get("newscrawl/articles_extracted", 0)
     skipped = stats.get("newscrawl/incremental/skipped", 0)
     if started and not extracted and not skipped:
@@ -217,10 +225,9 @@ def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_error
                                 f"no article could be fetched ({how}; "
                                 f"{stats.get('downloader/response_count', 0)} responses to "
                                 f"{stats.get('downloader/request_count', 0)} requests)"))
-    reason = stats.get("finish_reason")
     if not started:
         problems.append(Problem(EXIT_UNFINISHED, "finished", "the crawl could not start (see the log)"))
-    elif reason != "finished" and not str(reason).startswith("closespider_"):
+    elif reason not in ("finished", QUEUE_LOST_REASON) and not str(reason).startswith("closespider_"):
         problems.append(Problem(EXIT_UNFINISHED, "finished", f"the crawl did not finish (finish_reason {reason})"))
     errors = stats.get("log_count/ERROR", 0)
     if errors > max_errors:

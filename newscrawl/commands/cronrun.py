@@ -10,7 +10,8 @@
    (``NEWSCRAWL_INCREMENTAL``; ``-s NEWSCRAWL_INCREMENTAL=0`` or ``-a incremental=0`` switch it off).
 3. Writes the run summary next to the run's JSONL (``output/<spider>/<timestamp>.summary.json``), prints one
    summary line on stdout and exits with the code of the most severe failed check
-   (:mod:`newscrawl.cron`): 0 healthy, 3 store, 4 nothing fetched, 5 unfinished, 6 errors, 7 coverage.
+   (:mod:`newscrawl.cron`): 0 healthy, 3 store, 8 Redis queue lost, 4 nothing fetched, 5 unfinished, 6 errors,
+   7 coverage. The lock is released however the crawl ends (a killed process's flock goes with it).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class Command(BaseRunSpiderCommand):
     def long_desc(self) -> str:
         return (self.short_desc() + ". Exit codes: 0 healthy; 3 the store was unreachable, failed or items were "
                 "spooled; 4 no article could be fetched; 5 the crawl did not finish; 6 more ERROR log lines than "
-                "NEWSCRAWL_MAX_ERRORS; 7 field coverage below NEWSCRAWL_COVERAGE_FLOORS; 75 another run of the "
+                "NEWSCRAWL_MAX_ERRORS; 7 field coverage below NEWSCRAWL_COVERAGE_FLOORS; 8 the shared Redis queue was "
+                "unreachable for NEWSCRAWL_REDIS_LOST_TIMEOUT and the run gave up; 75 another run of the "
                 "spider is active. See the README, 'Running from cron'.")
 
     def process_options(self, args, opts) -> None:
