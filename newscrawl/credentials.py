@@ -9,7 +9,7 @@ when the split is unambiguous: the user info is everything before the last ``@``
 A URI that does not pass is *unparseable*: it is shown as its scheme and ``***`` only, and text that may
 quote it (a client's error) is withheld whole — its credentials cannot be told apart from the rest.
 
-Shown of a parseable URI: scheme, hosts and path; the user info becomes ``***@``, a query (which can
+Shown of a parseable URI: scheme, hosts and path; the user info becomes ``***:***@``, a query (which can
 carry ``password=`` or ``tlsCertificateKeyFilePassword=``) ``?***`` and a fragment ``#***``.
 """
 
@@ -79,7 +79,7 @@ def mask_uri(uri: str) -> str:
     if parts is None:
         scheme = _scheme(uri) if isinstance(uri, str) else ""
         return f"{scheme}://{MASK}" if scheme else MASK
-    return (f"{parts.scheme}://{MASK + '@' if parts.userinfo else ''}{parts.hosts}{parts.path}"
+    return (f"{parts.scheme}://{MASK + ':' + MASK + '@' if parts.userinfo else ''}{parts.hosts}{parts.path}"
             f"{'?' + MASK if parts.query else ''}{'#' + MASK if parts.fragment else ''}")
 
 

@@ -91,8 +91,8 @@ def test_a_parseable_uri_keeps_hosts_and_path_and_masks_credentials_and_query(ur
 
 def test_masked_forms():
     assert mask_uri("mongodb://127.0.0.1:27017") == "mongodb://127.0.0.1:27017"
-    assert mask_uri("mongodb://u:p@a:1,b:2/db?authSource=admin") == "mongodb://***@a:1,b:2/db?***"
-    assert mask_uri("redis://:pw@[::1]:6379/0") == "redis://***@[::1]:6379/0"
+    assert mask_uri("mongodb://u:p@a:1,b:2/db?authSource=admin") == "mongodb://***:***@a:1,b:2/db?***"
+    assert mask_uri("redis://:pw@[::1]:6379/0") == "redis://***:***@[::1]:6379/0"
     assert mask_uri("not a uri at all") == MASK
     assert secrets_of("mongodb://127.0.0.1:1/db") == []
     assert redact("connection refused", "mongodb://127.0.0.1:1/db", "") == "connection refused"
@@ -153,7 +153,7 @@ def test_a_real_server_with_credentials_crawl_and_replay_and_a_wrong_password(he
 
     crawl = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=env)
     assert crawl.returncode == 0, crawl.stderr[-3000:]
-    assert f"Storing articles in the MongoDB mongodb://***@{host}/{db}" in crawl.stderr
+    assert f"Storing articles in the MongoDB mongodb://***:***@{host}/{db}" in crawl.stderr
     with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
         assert client[db]["articles"].count_documents({}) == 19
     assert_no_leak(crawl, tmp_path)
