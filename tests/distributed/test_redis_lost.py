@@ -175,7 +175,7 @@ def test_redis_killed_mid_cronrun_ends_the_run_in_bounded_time_and_the_next_run_
     assert "Traceback" not in text and "tick failed" not in text, text[-4000:]
     errors = redis_errors(text)
     assert len(errors) == 1, errors
-    assert f"redis://***@127.0.0.1:{redis.port}/0" in errors[0] and "lost" in errors[0].lower(), errors
+    assert f"redis://***:***@127.0.0.1:{redis.port}/0" in errors[0] and "lost" in errors[0].lower(), errors
     summaries = list((state.parent / "output").rglob("*.summary.json"))
     assert len(summaries) == 1
     summary = json.loads(summaries[0].read_text())
