@@ -46,6 +46,8 @@ class Gallery:
 class Article:
     url: str | None = None
     canonical_url: str | None = None
+    # A canonical URL the page declared on another publisher's host: recorded, never used as key or id.
+    canonical_claim: str | None = None
     site: str | None = None
     article_id: str | None = None
     headline: str | None = None

@@ -1,6 +1,14 @@
 """What makes two items the same article, and whether its content changed.
 
-- :func:`record_key`: ``<site>:<article_id>`` when the site has stable ids, else ``url:<normalised canonical URL>``.
+- :func:`record_key`: ``<site>:<article_id>`` for a site module's article (its ids are stable and unique
+  within the site), else ``url:<normalised canonical URL>``. A generic page's trailing number is no key:
+  it is unique at most within one publisher (``/politics/story-123456`` and ``/sport/match-123456`` can be
+  two articles, a date like ``/20240131`` ends many pages), and two publishers share numbers all the time;
+  the URL names the publisher (host without ``www.``, port) and the article. Only a canonical URL on the
+  fetched page's own publisher counts: another publisher's is a claim (``canonical_claim``, see
+  :meth:`newscrawl.extract.sites.Site.may_claim`) and the fetched URL is used instead, so no page can write
+  over another publisher's article. Dedup, the store, the spool's replay and the incremental sitemap state
+  all key through this one function.
 - :func:`content_hash`: SHA-256 over the article's own content fields, serialised canonically. Fetch
   metadata (``url``, ``fetched_at``, ``field_sources``, ``extractor``), the volatile ``comment_count``
   and galleries the site injects into every page (news-of-the-day slides that link to *other*
@@ -13,6 +21,7 @@ import hashlib
 import json
 from dataclasses import is_dataclass
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import orjson
 from itemadapter import ItemAdapter
@@ -45,13 +54,40 @@ def item_dict(item: Any) -> dict[str, Any]:
     return ItemAdapter(item).asdict()
 
 
+GENERIC = "generic"  # the site name of pages no site module serves (reserved: no module may take it)
+
+
+def publisher(url: str | None) -> str | None:
+    """Who publishes ``url``, as far as its URL tells: the lower-case host without ``www.``, with the port
+    unless it is 80 or 443 (http and https of one host are one publisher). None without a usable host."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:  # a malformed host ("http://[::1") or port: no publisher
+        return None
+    if not host:
+        return None
+    host = host.removeprefix("www.")
+    return host if port in (None, 80, 443) else f"{host}:{port}"
+
+
+def same_publisher(url: str | None, other: str | None) -> bool:
+    return (mine := publisher(url)) is not None and mine == publisher(other)
+
+
 def record_key(item: Mapping[str, Any]) -> str | None:
     site, article_id = item.get("site"), item.get("article_id")
-    if site and article_id:
+    if site and site != GENERIC and article_id:
         return f"{site}:{article_id}"
-    if canonical := item.get("canonical_url"):
+    url, canonical = (v if isinstance(v, str) and v.strip() else None
+                      for v in (item.get("url"), item.get("canonical_url")))
+    # Extraction keeps only the page's own canonical (an item spooled by an older version may hold another
+    # publisher's): a canonical on another host than the fetched URL never names the record.
+    if canonical and (not url or same_publisher(canonical, url)):
         return f"url:{normalise_url(canonical)}"
-    return None
+    return f"url:{normalise_url(url)}" if url else None
 
 
 def _get(value: Any, name: str) -> Any:

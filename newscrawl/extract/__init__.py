@@ -26,17 +26,19 @@ def extract(html: str | bytes, url: str, *, site: Site | None = None, fetched_at
             ask_second_opinion: bool = True, slides: SlideMemo | None = None) -> Article:
     """Extract an :class:`Article` from a page.
 
-    ``site`` defaults to the module for the URL's host, else for the host of the page's canonical link
-    (a mirror on another host); ``fetched_at`` anchors relative dates ("vor 2 Stunden"). On a page without
-    a site module whose text the generic layers found on weak evidence, trafilatura is asked for a second
-    opinion (:mod:`.second_opinion`) unless ``ask_second_opinion`` is false. ``slides`` remembers gallery
-    slides across the pages of a crawl (:class:`SlideMemo`); without it every slide is read afresh.
+    ``site`` defaults to the module for the host of ``url``, the URL the page was fetched from; a page
+    fetched from a mirror is a site's only when the caller says so (the site spiders do for their
+    ``base_url``). The page's canonical link never chooses the site: any page can declare any canonical, and
+    one on another publisher's host is kept as ``canonical_claim`` only (:meth:`Site.may_claim`), so that it
+    cannot give the article another publisher's key. ``fetched_at`` anchors relative dates ("vor 2
+    Stunden"). On a page without a site module whose text the generic layers found on weak evidence,
+    trafilatura is asked for a second opinion (:mod:`.second_opinion`) unless ``ask_second_opinion`` is
+    false. ``slides`` remembers gallery slides across the pages of a crawl (:class:`SlideMemo`); without it
+    every slide is read afresh.
     """
     fetched_at = fetched_at or datetime.now(timezone.utc)
     page = Page(html, url)
     site = site or site_for(url)
-    if site.NAME == "generic" and (canonical := page.links.get("canonical")):
-        site = site_for(canonical)
     cands = Candidates()
     structured.from_jsonld(page, cands)
     structured.from_meta(page, cands)

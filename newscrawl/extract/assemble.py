@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import datetime, timedelta
 
 
@@ -46,6 +47,13 @@ def article(page: Page, cands: Candidates, site: Site, fetched_at: datetime) -> 
             setattr(art, field, value)
             sources[field] = public_source(chosen[1])
 
+    # Any page can declare any canonical URL: one on another publisher's host (Site.may_claim) is only a
+    # claim, kept as canonical_claim; the canonical, and with it the id and the record key, is then the page's
+    # own (another candidate on its host, else the fetched URL, filled in by the normalise pipeline).
+    declared = cands.choose("canonical_url", ("meta", "jsonld"))
+    if declared and not site.may_claim(declared[0], page.url):
+        put("canonical_claim", declared, _http_url)
+        cands.transform("canonical_url", lambda url: url if site.may_claim(url, page.url) else None)
     put("canonical_url", cands.choose("canonical_url", ("meta", "jsonld")), _http_url)
     art.article_id = site.article_id(art.canonical_url) or site.article_id(page.url)
     if art.article_id:
@@ -89,16 +97,54 @@ def _strip_site_suffixes(cands: Candidates, host: str) -> None:
     site_names |= {part for part in host.lower().split(".") if len(part) > 3 and part not in ("www", "com", "news")}
     site_names.discard("")
     found = cands.all("headline")
+    keys = [fingerprint(v) for v, _ in found]
+    cands._by_field["headline"] = [
+        (_strip_suffix(v, {k for k, (_, other) in zip(keys, found) if other != s and k}, site_names), s)
+        for v, s in found]
 
-    def strip(title: str, source: str) -> str:
-        others = {fingerprint(v) for v, s in found if s != source}
-        for sep in reversed(list(TITLE_SEPARATORS.finditer(title))):
-            head, tail = title[: sep.start()], fingerprint(title[sep.end():])
-            if fingerprint(head) in others or any(name in tail or name in tail.replace(" ", "") for name in site_names):
-                return clean_text(head)
+
+def _strip_suffix(title: str, others: set[str], site_names: set[str]) -> str:
+    """``title`` without its suffix from the rightmost separator where the part before it is one of
+    ``others`` (fingerprints of the other sources' headlines) or the part after it names the site.
+
+    Linear in the title: a fingerprint is the title's words joined by single spaces, so the fingerprint of
+    the part before (after) a separator is the join of the fingerprints of the pieces before (after) it, and
+    is never built per separator (that was quadratic: a 300 KB title full of " - " took minutes).
+    """
+    seps = list(TITLE_SEPARATORS.finditer(title))
+    if not seps:
         return title
-
-    cands._by_field["headline"] = [(strip(v, s), s) for v, s in found]
+    # The pieces in order, segment, separator, segment, ...: (fingerprint, joined to the piece before it
+    # without a space). "ㅣ" is a letter: a separator can hold a word, glued to the words beside it.
+    cuts = [0, *(pos for m in seps for pos in (m.start(), m.end())), len(title)]
+    pieces = [(fingerprint(title[a:b]), 0 < a < b and title[a - 1].isalnum() and title[a].isalnum())
+              for a, b in zip(cuts, cuts[1:])]
+    # Length of the fingerprint of the part before each separator, and of the whole title.
+    before, length, parts = [], 0, []
+    for i, (key, glued) in enumerate(pieces):
+        if key:
+            gap = "" if glued or not parts else " "
+            parts.append(gap + key)
+            length += len(gap) + len(key)
+        if i % 2 == 0:  # the segment before separator i // 2
+            before.append(length)
+    whole = "".join(parts)
+    heads = {len(k) for k in others if whole.startswith(k)}  # "k == part before a separator" is a length test
+    # The part after a separator grows leftwards: a site name that it holds and that the part after the next
+    # separator did not starts among the new pieces, within the longest name's length of them.
+    reach = max(map(len, site_names), default=0) + 1
+    tail, tail_solid, tail_glued = "", "", False
+    for j in range(len(seps) - 1, -1, -1):
+        window, window_solid = tail, tail_solid
+        for key, glued in reversed(pieces[2 * j + 2: 2 * j + 4]):  # segment j + 1 and separator j + 1
+            if key:
+                window = key + ("" if tail_glued or not window else " ") + window
+                window_solid = key.replace(" ", "") + window_solid
+                tail_glued = glued
+        if any(name in window or name in window_solid for name in site_names) or before[j] in heads:
+            return clean_text(title[:seps[j].start()])
+        tail, tail_solid = window[:reach], window_solid[:reach]
+    return title
 
 
 def public_source(source: str) -> str:
@@ -198,12 +244,23 @@ def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> No
             continue
         weights = WEIGHTS["published"]
         # A bare date ("2025-11-03") says nothing about the hour: it supports exact times on its day but
-        # never outvotes them.
-        exact = [f for f in found if HAS_TIME.search(f[0])] or found
+        # never outvotes them. Support is looked up (each source's exact times sorted, bare dates by day), not
+        # counted by comparing every candidate with every other: a page can hold thousands of <time>s.
+        timed = [bool(HAS_TIME.search(raw)) for raw, _, _ in found]
+        instants: dict[str, list[datetime]] = {}
+        days: dict = {}
+        for (raw, d, s), has_time in zip(found, timed):
+            if has_time:
+                instants.setdefault(s, []).append(d)
+            else:
+                days.setdefault(d.date(), set()).add(s)
+        for times in instants.values():
+            times.sort()
+        exact = [f for f, has_time in zip(found, timed) if has_time] or found
 
         def rank(entry):
-            support = {s for raw, d, s in found if abs(d - entry[1]) <= SAME_INSTANT and HAS_TIME.search(raw)}
-            day = {s for raw, d, s in found if not HAS_TIME.search(raw) and d.date() == entry[1].date()}
+            support = sorted(s for s, times in instants.items() if _near(times, entry[1]))
+            day = sorted(days.get(entry[1].date(), ()))
             return (-sum(weights.get(s, 1.0) for s in support) - 0.5 * sum(weights.get(s, 1.0) for s in day),
                     -weights.get(entry[2], 1.0))
 
@@ -215,6 +272,12 @@ def _dates(cands: Candidates, art: Article, fetched_at: datetime, tz=None) -> No
         art.modified = art.modified_raw = None
         art.field_sources.pop("modified", None)
         art.field_sources.pop("modified_raw", None)
+
+
+def _near(times: list[datetime], when: datetime) -> bool:
+    """Whether the sorted ``times`` hold one within :data:`SAME_INSTANT` of ``when``."""
+    i = bisect_left(times, when - SAME_INSTANT)
+    return i < len(times) and times[i] <= when + SAME_INSTANT
 
 
 def _same_image(a: str | None, b: str | None) -> bool:

@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..records import record_key
+from ..records import GENERIC, publisher, record_key
+from ..urls import normalise_url
 
 HISTORY_LENGTH = 10
 logger = logging.getLogger(__name__)
@@ -59,9 +60,13 @@ class Record:
 
 
 def gallery_entry_key(site: str | None, entry: dict[str, Any]) -> str:
-    """A slide is the same slide wherever it appears: keyed by the article it links to, else image+caption."""
-    if linked := entry.get("linked_article_id"):
-        return f"{site or 'web'}:{linked}"
+    """A slide is the same slide wherever it appears: keyed by the article it links to (a site module's id,
+    else the linked URL: a generic page's number is no key, see record_key), else image+caption."""
+    linked, link = entry.get("linked_article_id"), entry.get("link_url")
+    if linked and site and site != GENERIC:
+        return f"{site}:{linked}"
+    if linked and isinstance(link, str) and publisher(link):
+        return f"url:{normalise_url(link)}"
     digest = hashlib.sha1(f"{entry.get('image_url')}\n{entry.get('caption')}".encode("utf-8")).hexdigest()[:20]
     return f"img:{digest}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-
+from ...records import GENERIC, same_publisher
 from ..document import Page, split_url
 from ..merge import Candidates
 
@@ -19,7 +19,7 @@ TRAILING_ID = re.compile(r"[-/_](\d{6,12})(?:\.html?)?/?$")
 class Site:
     """The generic site: no overrides. Subclasses set NAME and HOSTS and override what differs."""
 
-    NAME = "generic"
+    NAME = GENERIC
     HOSTS: tuple[str, ...] = ()
     # Byline names that are a newsroom or partner rather than a person, mapped to the ``source`` to report.
     SOURCES: dict[str, str] = {}
@@ -33,11 +33,20 @@ class Site:
         host = (split_url(url).hostname or "").lower()
         return any(host == h or host.endswith("." + h) for h in cls.HOSTS)
 
+    def may_claim(self, url: str, fetched: str) -> bool:
+        """Whether a page fetched from ``fetched`` and extracted as this site's may name ``url`` as its
+        canonical URL (and so its record key and article id): a URL of this site's own hosts, or of the
+        fetched URL's publisher (host without ``www.``, port; :func:`newscrawl.records.publisher`). Any page
+        can declare any canonical: another publisher's is only a claim. The site itself is the fetcher's
+        choice (:func:`site_for` of the fetched URL, or a mirror host the operator mapped onto a site)."""
+        return (bool(self.HOSTS) and self.handles(url)) or same_publisher(url, fetched)
+
     def is_article_url(self, url: str) -> bool:
         return self.article_id(url) is not None
 
     def article_id(self, url: str | None) -> str | None:
-        """The site's stable article id from a URL; generically a long trailing number, if any."""
+        """The site's stable article id from a URL; generically a long trailing number, if any (reported,
+        but no record key: :func:`newscrawl.records.record_key` keys generic pages by URL)."""
         if not url:
             return None
         m = TRAILING_ID.search(split_url(url).path)
@@ -48,6 +57,8 @@ class Site:
 
 
 def site_for(url: str) -> Site:
+    """The module of the site whose hosts serve ``url``, else the generic one. Only ever called with the URL
+    a page was fetched from: what the page says about itself (its canonical link) chooses no site."""
     from .heute import Heute
     from .zwanzigminuten import ZwanzigMinuten
 
