@@ -11,7 +11,14 @@ A worker that dies (a crash in a C library, the OOM killer) breaks the pool: eve
 with it. The pool is restarted and those pages are submitted again, each at most ``MAX_ATTEMPTS`` times;
 a page that keeps killing workers is reported by :class:`ExtractionCrashed` and skipped by the spider
 with the recorded reason ``newscrawl/skipped/extract_crashed``. Counted in the stats:
-``newscrawl/extract_workers/{processes,restarts}``. Workers ignore Ctrl-C (the crawl stops them when it
+``newscrawl/extract_workers/{processes,restarts}``.
+
+A page whose extraction runs longer than ``NEWSCRAWL_EXTRACT_TIME_BUDGET`` seconds (default 30; 0: no
+limit; ordinary pages take milliseconds) is interrupted by a timer signal in the process extracting it and
+reported by :class:`ExtractionTimedOut`; the spider skips it with ``newscrawl/skipped/extract_timeout``.
+Every text step is meant to be linear in the page (issue 11, D5), so the budget is a backstop for a step
+that is not, not a limit ordinary pages meet. It interrupts Python code between bytecodes: libxml2's
+parsing of one document is bounded by ``NEWSCRAWL_MAX_DOCUMENT_BYTES`` instead. Workers ignore Ctrl-C (the crawl stops them when it
 closes) and end by themselves within a second when the crawl process is killed.
 """
 
@@ -42,6 +49,29 @@ MAX_ATTEMPTS = 3
 
 class ExtractionCrashed(RuntimeError):
     """A page whose extraction killed a worker process ``MAX_ATTEMPTS`` times."""
+
+
+class ExtractionTimedOut(RuntimeError):
+    """A page whose extraction ran longer than its time budget and was interrupted."""
+
+
+def _within_budget(budget: float, url: str, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, interrupted by :class:`ExtractionTimedOut` after ``budget`` seconds (SIGALRM
+    with an interval timer: only a process's main thread receives signals, so elsewhere, and with a budget of
+    0, ``fn`` runs unbounded)."""
+    if budget <= 0 or threading.current_thread() is not threading.main_thread():
+        return fn(*args, **kwargs)
+
+    def expire(signum, frame):
+        raise ExtractionTimedOut(f"extraction of {url} took longer than its budget of {budget:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def default_processes() -> int:
@@ -81,17 +111,19 @@ def _init_worker(parent: int) -> None:
     extract("<html><body><h1>x</h1><p>warm-up</p></body></html>", "https://example.com/warm-up")
 
 
-def _extract_in_worker(html: str, url: str, site: Site, fetched_at: datetime, second_opinion: bool) -> Article:
-    return extract(html, url, site=site, fetched_at=fetched_at, ask_second_opinion=second_opinion,
-                   slides=_worker_slides)
+def _extract_in_worker(html: str, url: str, site: Site, fetched_at: datetime, second_opinion: bool,
+                       budget: float) -> Article:
+    return _within_budget(budget, url, extract, html, url, site=site, fetched_at=fetched_at,
+                          ask_second_opinion=second_opinion, slides=_worker_slides)
 
 
 class ExtractionWorkers:
     """Extraction in ``processes`` worker processes (0: in the calling thread). One per crawler."""
 
-    def __init__(self, processes: int, crawler=None, second_opinion: bool = True):
+    def __init__(self, processes: int, crawler=None, second_opinion: bool = True, time_budget: float = 0.0):
         self.processes = processes
         self.second_opinion = second_opinion  # NEWSCRAWL_SECOND_OPINION
+        self.time_budget = time_budget  # NEWSCRAWL_EXTRACT_TIME_BUDGET, seconds a page; 0: unbounded
         self.crawler = crawler  # for its stats, which exist only once the crawl runs
         self._pool: ProcessPoolExecutor | None = None
         self._generation = 0  # bumped on every restart, so concurrent failures restart the pool once
@@ -99,8 +131,12 @@ class ExtractionWorkers:
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractionWorkers":
-        workers = cls(parse_processes(crawler.settings.get("NEWSCRAWL_EXTRACT_PROCESSES")), crawler,
-                      crawler.settings.getbool("NEWSCRAWL_SECOND_OPINION", True))
+        settings = crawler.settings
+        budget = settings.getfloat("NEWSCRAWL_EXTRACT_TIME_BUDGET")
+        if budget < 0:
+            raise ValueError(f"NEWSCRAWL_EXTRACT_TIME_BUDGET must be seconds >= 0 (0: no limit), got {budget!r}")
+        workers = cls(parse_processes(settings.get("NEWSCRAWL_EXTRACT_PROCESSES")), crawler,
+                      settings.getbool("NEWSCRAWL_SECOND_OPINION", True), budget)
         crawler.signals.connect(workers.close, signal=signals.spider_closed)
         return workers
 
@@ -127,7 +163,8 @@ class ExtractionWorkers:
         self._count("restarts", 1)
 
     async def extract(self, html: str, url: str, *, site: Site, fetched_at: datetime) -> Article:
-        """The page's :class:`Article`; raises what extraction raises, or :class:`ExtractionCrashed`."""
+        """The page's :class:`Article`; raises what extraction raises, :class:`ExtractionCrashed` or
+        :class:`ExtractionTimedOut`."""
         if self.processes:
             try:
                 asyncio.get_running_loop()
@@ -135,13 +172,13 @@ class ExtractionWorkers:
                 logger.warning("NEWSCRAWL_EXTRACT_PROCESSES needs the asyncio reactor; extracting in the crawl process")
                 self.processes = 0
         if not self.processes:
-            return extract(html, url, site=site, fetched_at=fetched_at, ask_second_opinion=self.second_opinion,
-                           slides=self._slides)
+            return _within_budget(self.time_budget, url, extract, html, url, site=site, fetched_at=fetched_at,
+                                  ask_second_opinion=self.second_opinion, slides=self._slides)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             generation = self._generation
             try:
                 future = self._executor().submit(_extract_in_worker, html, url, site, fetched_at,
-                                                 self.second_opinion)
+                                                 self.second_opinion, self.time_budget)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 logger.warning("An extraction worker died while %s was in flight (attempt %d of %d); "

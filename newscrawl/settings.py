@@ -55,6 +55,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 NEWSCRAWL_RETRY_BACKOFF = env_float("NEWSCRAWL_RETRY_BACKOFF", 2.0)
 NEWSCRAWL_RETRY_BACKOFF_MAX = env_float("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)
 DOWNLOADER_MIDDLEWARES = {
+    # Requests only to the spider's scheme + host + port (redirects, robots.txt too): before Scrapy's offsite (50)
+    "newscrawl.middlewares.OriginMiddleware": 40,
     "newscrawl.middlewares.RetryBackoffMiddleware": 560,  # responses reach it just before RetryMiddleware (550)
 }
 
@@ -70,6 +72,9 @@ CONCURRENT_ITEMS = int(env_float("NEWSCRAWL_CONCURRENT_ITEMS", 16))
 # Extraction runs in this many worker processes (newscrawl.extract_workers): "auto" (the default) is one
 # less than the machine's cores, at most 4; 0 extracts in the crawl process itself.
 NEWSCRAWL_EXTRACT_PROCESSES = os.environ.get("NEWSCRAWL_EXTRACT_PROCESSES", "auto")
+# Seconds one page's extraction may take before it is interrupted, skipped and counted
+# (newscrawl/skipped/extract_timeout); 0: no limit. Ordinary pages take milliseconds.
+NEWSCRAWL_EXTRACT_TIME_BUDGET = env_float("NEWSCRAWL_EXTRACT_TIME_BUDGET", 30.0)
 # On a page without a site module whose text was found on weak evidence, ask trafilatura for a second
 # opinion on the main text (newscrawl/extract/second_opinion.py); 0 keeps the generic layers' text.
 NEWSCRAWL_SECOND_OPINION = env_flag("NEWSCRAWL_SECOND_OPINION", True)
@@ -124,7 +129,12 @@ NEWSCRAWL_MAX_DOCUMENT_BYTES = int(env_float("NEWSCRAWL_MAX_DOCUMENT_BYTES", 15 
 # or -a incremental=1; on for `scrapy cronrun` unless switched off the same ways.
 SPIDER_MIDDLEWARES = {
     "newscrawl.incremental.IncrementalMiddleware": 950,  # next to the spider: sees its requests first
+    "newscrawl.discovery.DiscoveryCapMiddleware": 600,  # after incremental, depth and URL-length filtering
 }
+# Discovery bounds (newscrawl.discovery): article requests queued per run, newest sitemap entries first, the
+# rest counted (newscrawl/discovery/capped) and left for the next run (0: no cap); child sitemaps read per run.
+NEWSCRAWL_MAX_ARTICLES_PER_RUN = int(env_float("NEWSCRAWL_MAX_ARTICLES_PER_RUN", 10000))
+NEWSCRAWL_MAX_SITEMAPS = int(env_float("NEWSCRAWL_MAX_SITEMAPS", 1000))
 NEWSCRAWL_INCREMENTAL = env_flag("NEWSCRAWL_INCREMENTAL", False)
 NEWSCRAWL_RECHECK = os.environ.get("NEWSCRAWL_RECHECK", "")
 NEWSCRAWL_RECHECK_EVERY = os.environ.get("NEWSCRAWL_RECHECK_EVERY", "6h")

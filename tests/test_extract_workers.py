@@ -17,7 +17,8 @@ import pytest
 from newscrawl.extract import extract
 from newscrawl.extract.sites import Site
 from newscrawl.extract.sites.heute import Heute
-from newscrawl.extract_workers import MAX_ATTEMPTS, ExtractionCrashed, ExtractionWorkers, parse_processes
+from newscrawl.extract_workers import (MAX_ATTEMPTS, ExtractionCrashed, ExtractionTimedOut, ExtractionWorkers,
+                                       parse_processes)
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
 
 FETCHED = datetime(2025, 7, 3, 8, 0, tzinfo=timezone.utc)
@@ -32,7 +33,8 @@ class CrashingSite(Site):
     """Kills the worker process while extracting, as long as its marker file does not exist; with
     ``once``, it creates the marker first, so the next attempt succeeds."""
 
-    NAME = "crashing"  # not "generic": extract() would pick the site of the page's canonical URL instead
+    NAME = "crashing"
+    HOSTS = ("heute.at",)  # a spider uses its site only for the site's hosts (ArticleSpider.site_of)
 
     def __init__(self, marker: str, once: bool):
         self.marker, self.once = marker, once
@@ -255,3 +257,52 @@ def test_the_spider_skips_a_page_that_kills_every_worker_with_a_recorded_reason(
         spider.extraction.close()
     assert crawler.stats.get_value("newscrawl/skipped/extract_crashed") == 1
     assert crawler.stats.get_value("newscrawl/extract_workers/restarts") == MAX_ATTEMPTS
+
+
+# The extraction time budget (issue 11, D5): a page whose extraction runs away is interrupted, not waited for.
+
+def test_a_page_over_the_time_budget_is_interrupted_in_a_worker_and_the_worker_goes_on():
+    from tests.slow_extraction import SlowSite
+
+    html, url = page()
+    workers = ExtractionWorkers(1, time_budget=0.5)
+    try:
+        with pytest.raises(ExtractionTimedOut, match="budget of 0.5 s"):
+            run(workers.extract(html, url, site=SlowSite(), fetched_at=FETCHED))
+        # the same worker, not a restarted pool, extracts the next page
+        assert run(workers.extract(html, url, site=Heute(), fetched_at=FETCHED)).article_id == PAGE_ID
+        assert workers._generation == 0
+    finally:
+        workers.close()
+
+
+def test_a_page_over_the_time_budget_is_interrupted_in_process_too():
+    from tests.slow_extraction import SlowSite
+
+    html, url = page()
+    workers = ExtractionWorkers(0, time_budget=0.5)
+    with pytest.raises(ExtractionTimedOut):
+        run(workers.extract(html, url, site=SlowSite(), fetched_at=FETCHED))
+    # the timer is off again: a page extracted afterwards is not interrupted later on
+    assert run(workers.extract(html, url, site=Heute(), fetched_at=FETCHED)).article_id == PAGE_ID
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("processes", ["0", "1"])
+def test_a_crawl_skips_and_counts_a_page_over_the_time_budget(heute_mirror, processes, tmp_path):
+    out = tmp_path / "items.jsonl"
+    result = run_scrapy("runspider", "tests/slow_extraction_spider.py", "-a", f"page_url={heute_mirror}/s/x-{PAGE_ID}",
+                        "-s", "NEWSCRAWL_EXTRACT_TIME_BUDGET=1", "-s", f"NEWSCRAWL_EXTRACT_PROCESSES={processes}",
+                        "-O", str(out), timeout=90)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'newscrawl/skipped/extract_timeout': 1" in result.stderr
+    assert f"took longer than its budget of 1 s" in result.stderr
+    assert read_jsonl(out) == []
+
+
+def test_a_negative_time_budget_is_refused_with_the_setting_named(heute_mirror):
+    result = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", "-s",
+                        "NEWSCRAWL_EXTRACT_TIME_BUDGET=-1", timeout=60)
+    assert result.returncode != 0 and "NEWSCRAWL_EXTRACT_TIME_BUDGET must be seconds >= 0" in result.stderr

@@ -126,12 +126,16 @@ def split_glued_credit(text: str) -> tuple[str, str | None]:
     """
     if not isinstance(text, str):
         return text, None
-    paren = _PAREN_CREDIT_RE.search(text)
+    # A credit is at most MAX_CREDIT_LENGTH characters at the end: only markers that close to the end are
+    # looked at (trying every marker of a long caption, each with the rest of the text, was quadratic).
+    end = len(text.rstrip())
+    near_end = max(0, end - MAX_CREDIT_LENGTH - 2)  # the "(" and ")" around a credit in parentheses
+    paren = _PAREN_CREDIT_RE.search(text, near_end)
     if paren is not None and _short_credit(paren["credit"]):
         return text[: paren.start()].rstrip(), paren["credit"].strip()
-    for marker in _MARKER_RE.finditer(text):
+    for marker in _MARKER_RE.finditer(text, near_end):
         start = marker.start()
-        tail = text[start:].strip()
+        tail = text[start:end].strip()
         if _short_credit(tail) and _marker_position_ok(text, marker, tail):
             return text[:start].rstrip(), tail
     return text, None
@@ -231,16 +235,17 @@ def _short_credit(tail: str) -> bool:
 
 def _marker_position_ok(text: str, marker: re.Match, tail: str) -> bool:
     """Whether the marker may start a credit where it stands (see split_glued_credit)."""
-    before = text[: marker.start()]
-    stripped = before.rstrip()
-    if not stripped or stripped.endswith(_SENTENCE_END):
+    start = last = marker.start()  # the text before the marker ends at ``last`` without its trailing spaces
+    while last and text[last - 1].isspace():
+        last -= 1
+    if not last or text[last - 1] in _SENTENCE_END:
         return True
     word = marker["word"]
     if word is None:  # "©" after a plain word: only if the rest is name-like
         return not _caption_words(tail)
     capitalised = word[0].isupper()
-    if before == stripped:  # glued: "…einBild: zVg"
-        return capitalised and stripped[-1].islower()
+    if last == start:  # glued: "…einBild: zVg"
+        return capitalised and text[last - 1].islower()
     # After a plain word only "Foto:"/"Photo:"/"Credit:" -- "Im Bild: …" and
     # "laut Quelle: …" are caption text.
     return (

@@ -106,6 +106,9 @@ def _remove_keeping_tail(el) -> None:
 
 
 USED_LINK_RELS = frozenset({"canonical", "amphtml", "author"})
+# A <meta> value longer than this (characters) is not read: the longest real ones, descriptions and keyword
+# lists, stay under a few thousand; a megabyte og:title or author is a hostile or broken page.
+MAX_META_CHARS = 10_000
 
 
 class Page:
@@ -161,6 +164,8 @@ class Page:
         for el in self.root.iter("meta"):
             key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
             value = el.get("content")
+            if value is not None and len(value) > MAX_META_CHARS:
+                continue
             if value and "&" in value:
                 value = html.unescape(value)  # double-escaped by the CMS
             if key and value is not None and (value := clean_text(value)):

@@ -16,6 +16,15 @@ from typing import Any, Callable, Iterable
 
 SOURCES = ("site", "jsonld", "meta", "html", "text")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+# Longest value (characters) a one-line field can take. A headline over a few KB is no headline but a hostile
+# or broken page (a megabyte <h1>, og:title or JSON-LD name): such a proposal is dropped when it is made, so
+# no later step (comparing titles, cutting site suffixes) ever sees it. Real ones: headlines < 300
+# characters, kickers, sections and publication names < 100.
+MAX_CHARS = {"headline": 2000, "kicker": 500, "section": 500, "site_name": 500}
+# Fields that list names (bylines, keywords): an entry longer than this names no one and is left out (a
+# megabyte JSON-LD author would otherwise be split into a hundred thousand "names", each weighed).
+NAME_LISTS = frozenset({"authors", "byline_other", "source_orgs", "publisher", "keywords"})
+MAX_NAME_CHARS = 1000
 
 
 def fingerprint(value: Any) -> str:
@@ -31,6 +40,12 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _unusable(field: str, value: Any) -> bool:
+    """Empty, or a one-line field longer than any real one (:data:`MAX_CHARS`)."""
+    limit = MAX_CHARS.get(field)
+    return _empty(value) or (limit is not None and isinstance(value, str) and len(value) > limit)
+
+
 class Candidates:
     """Proposed values per field, in the order they were proposed, each with its source."""
 
@@ -38,7 +53,9 @@ class Candidates:
         self._by_field: dict[str, list[tuple[Any, str]]] = defaultdict(list)
 
     def add(self, field: str, value: Any, source: str) -> None:
-        if not _empty(value):
+        if field in NAME_LISTS and isinstance(value, list):
+            value = [v for v in value if not (isinstance(v, str) and len(v) > MAX_NAME_CHARS)]
+        if not _unusable(field, value):
             self._by_field[field].append((value, source))
 
     def adder(self, source: str) -> Callable[[str, Any], None]:
@@ -58,12 +75,12 @@ class Candidates:
 
     def replace(self, field: str, value: Any, source: str) -> None:
         """Drop every proposal for ``field`` and keep only this one (a site module's override)."""
-        self._by_field[field] = [] if _empty(value) else [(value, source)]
+        self._by_field[field] = [] if _unusable(field, value) else [(value, source)]
 
     def transform(self, field: str, fn: Callable[[Any], Any]) -> None:
         """Rewrite every proposal for ``field`` through ``fn``; proposals that become empty are dropped."""
         self._by_field[field] = [(v, s) for v, s in ((fn(v), s) for v, s in self._by_field.get(field, ()))
-                                 if not _empty(v)]
+                                 if not _unusable(field, v)]
 
     def choose(self, field: str, priority: Iterable[str] | dict[str, float] = SOURCES,
                key=fingerprint) -> tuple[Any, str] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from typing import Any, Iterator
 
@@ -27,6 +28,17 @@ PERSON_TYPES = frozenset({"person"})
 ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "organisation"})
 TRAILING_COMMA = re.compile(r",\s*([}\]])")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A JSON-LD block longer than this (characters) is not read: real ones, an article's whole text included,
+# stay far below (a live blog's updates reach a few hundred KB); parsing more only costs memory.
+MAX_JSONLD_CHARS = 4_000_000
+# Nesting deeper than the walks below read (_walk: 8 levels, _image_objects: 6) carries nothing they use;
+# json itself refuses nesting deeper than the interpreter's recursion limit (RecursionError, ~1,000 levels).
+
+logger = logging.getLogger(__name__)
+
+
+class UnreadableJsonLd(ValueError):
+    """A JSON-LD block that is not read: too large, or nested too deeply for json."""
 
 
 def _types(obj: dict) -> set[str]:
@@ -39,18 +51,25 @@ def _types(obj: dict) -> set[str]:
 
 
 def _load_json(text: str) -> Any:
+    """The parsed block; None when it is no JSON (malformed blocks are common and simply not read).
+    Raises :class:`UnreadableJsonLd` for a block too large or too deeply nested to read."""
+    if len(text) > MAX_JSONLD_CHARS:
+        raise UnreadableJsonLd(f"{len(text):,} characters, more than {MAX_JSONLD_CHARS:,}")
     text = text.strip()
     if text.startswith("<!--"):
         text = text[4:].rsplit("-->", 1)[0]
     try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    # Common publisher mistakes: trailing commas, raw control characters inside strings.
-    try:
-        return json.loads(TRAILING_COMMA.sub(r"\1", CONTROL.sub(" ", text)))
-    except ValueError:
-        return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+        # Common publisher mistakes: trailing commas, raw control characters inside strings.
+        try:
+            return json.loads(TRAILING_COMMA.sub(r"\1", CONTROL.sub(" ", text)))
+        except ValueError:
+            return None
+    except RecursionError:  # raised by json's own decoder, before any of our code sees the data
+        raise UnreadableJsonLd("nested deeper than json decodes") from None
 
 
 def _walk(node: Any, depth: int = 0) -> Iterator[dict]:
@@ -73,7 +92,10 @@ def jsonld_objects(page: Page) -> list[dict]:
     """Every top-level or ``@graph`` JSON-LD object of the page, in document order."""
     out: list[dict] = []
     for text in page.jsonld_texts:
-        out.extend(_walk(_load_json(text)))
+        try:
+            out.extend(_walk(_load_json(text)))
+        except UnreadableJsonLd as exc:  # the page's other blocks and its HTML are still read
+            logger.warning("Skipped a JSON-LD block of %s: %s", page.url, exc)
     return out
 
 

@@ -98,7 +98,7 @@ def name_kind(name: str, publishers: set[str]) -> str | None:
 
 
 def authors(scan: Scan, add) -> None:
-    found: list[str] = []
+    found: dict[str, bool] = {}  # name -> is a person's, in the order first found (a set: pages list thousands)
     area = scan.content_root.getparent() if scan.content_root is not None else None
     for el in scan.bylines:
         if area is not None and not within(el, area) and not _before(el, scan):
@@ -107,10 +107,9 @@ def authors(scan: Scan, add) -> None:
         for name_el in name_els:
             for name in split_names(text_without(name_el, DATE_WORDS)):
                 if len(name) <= 60 and name not in found:
-                    found.append(name)
-    people = [n for n in found if is_person_name(n)]
-    add("authors", people)
-    add("byline_other", [n for n in found if n not in people])
+                    found[name] = is_person_name(name)
+    add("authors", [n for n, person in found.items() if person])
+    add("byline_other", [n for n, person in found.items() if not person])
 
 
 def _before(el, scan: Scan) -> bool:

@@ -121,7 +121,8 @@ class Scan:
         self.content_root = None               # the element holding the article text (set by body())
         self.anchor: Segment | None = None     # the first paragraph after the headline (see _anchor)
         self.headline_pos: int | None = None   # walk position of the headline (<h1>) outside furniture
-        self.evidence: dict = {}               # how the text was found: {"path": ...} (body.text_parts)
+        self.evidence: dict = {}               # how the text was found: {"path": ...} (body.text_parts) and
+                                               # in how large a page: {"elements": ...} (second_opinion)
         self.long_under: dict = {}             # element -> long text it holds (body.content_root)
         self.first_paragraph = 10 ** 9         # walk position of the first body paragraph (set by body())
         self._pos = 0
@@ -133,6 +134,7 @@ class Scan:
             run.add(page.body.text, False)
         self._walk(page.body, 0, (), (), run, False)
         run.flush()
+        self.evidence["elements"] = self._pos
         self._resolve_boxes()
 
     # -- the walk ---------------------------------------------------------------------------------------
