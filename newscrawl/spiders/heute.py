@@ -21,7 +21,7 @@ import scrapy
 from ..extract.sites.heute import Heute
 from .article import SitemapArticleSpider
 
-SITEMAP_CHILD = re.compile(r"/sitemap/sitemap_(\d+)\.xml")
+SITEMAP_CHILD = re.compile(r"/sitemap/sitemap_(\d{1,18})\.xml")  # bounded: int() of 5,000 digits raises
 SECTION_PATH = re.compile(r"^/a/[^/]+/?$")
 HEUTE_HOSTS = ("heute.at", "www.heute.at")
 
@@ -51,6 +51,7 @@ class HeuteSpider(SitemapArticleSpider):
     async def start(self):
         host = urlsplit(self.base_url).hostname or "www.heute.at"
         self.allowed_domains = sorted({host, *HEUTE_HOSTS})
+        self.allowed_origins = self.site_origins()
         if self.start_url:
             if not self.site.is_article_url(self.start_url):
                 raise ValueError(f"not a heute.at article URL (/s/<slug>-<id>): {self.start_url}")
@@ -62,20 +63,23 @@ class HeuteSpider(SitemapArticleSpider):
                                  errback=self._sitemap_failed, meta={"sitemap_index": True})
 
     # -- sitemaps -------------------------------------------------------------------------------------
-    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        entries = list(entries)
-        children = [e for e in entries if SITEMAP_CHILD.search(e.get("loc") or "")]
-        if children:  # rolling sitemaps: highest number (newest) first
-            entries = sorted(children, key=lambda e: -int(SITEMAP_CHILD.search(e["loc"]).group(1))) + [
-                e for e in entries if e not in children]
-        return super().sitemap_filter(entries)
+    def order_children(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        """Rolling sitemaps highest number (newest) first, then any other entries in the order listed."""
+        numbered, others = [], []
+        for entry in entries:
+            m = SITEMAP_CHILD.search(entry["loc"])
+            (numbered if m else others).append((-int(m.group(1)) if m else 0, entry))
+        numbered.sort(key=lambda pair: pair[0])  # stable: equal numbers keep their order
+        return [entry for _, entry in numbered + others]
 
     def _parse_sitemap(self, response):
-        requests = list(super()._parse_sitemap(response))
-        if response.meta.get("sitemap_index") and not requests:
+        followed = 0
+        for request in super()._parse_sitemap(response):
+            followed += 1
+            yield request
+        if response.meta.get("sitemap_index") and not followed:
             self.logger.warning("Sitemap index %s gave no sitemaps; falling back to section pages", response.url)
-            requests = [self._home_request()]
-        return requests
+            yield self._home_request()
 
     def _sitemap_failed(self, failure):
         self.logger.warning("Sitemap index failed (%s); falling back to section pages", failure.value)

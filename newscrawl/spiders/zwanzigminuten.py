@@ -40,6 +40,7 @@ class ZwanzigMinutenSpider(SitemapArticleSpider):
 
     async def start(self):
         self.allowed_domains = [site_domain(self.base_url)]
+        self.allowed_origins = self.site_origins()
         if self.start_url:
             yield scrapy.Request(self.rebase(self.start_url), callback=self.parse_article)
         else:

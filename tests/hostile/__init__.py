@@ -27,9 +27,10 @@ def keys_of(value) -> set[str]:
 
 
 def offsite_drops(stats: dict) -> int:
-    """Requests dropped for leading off the site: by Scrapy's offsite middleware or newscrawl's origin check
-    (whichever of the two sees a request first counts it)."""
-    return stats.get("offsite/filtered", 0) + stats.get("newscrawl/dropped/offsite_origin", 0)
+    """Requests dropped for leading off the site, by Scrapy's offsite middleware or newscrawl's origin check
+    (``newscrawl/dropped/offsite_origin``). A redirect can pass both and be counted by both, so the larger
+    count is the number of requests dropped, not the sum."""
+    return max(stats.get("offsite/filtered", 0), stats.get("newscrawl/dropped/offsite_origin", 0))
 
 
 def entity_bomb_dtd(root: str) -> str:

@@ -245,5 +245,7 @@ def test_redirects_to_other_hosts_are_never_followed(hostile_run):
         assert [hit.complete for hit in run["site"].hits(path)] == [True]  # the 302 was served
         assert path not in run["items"]
     assert offsite_drops(run["stats"]) == len(SSRF_TARGETS)
+    # Every request the downloader sent reached the site itself: none was even tried elsewhere.
+    assert run["stats"]["downloader/request_count"] == len(run["site"].hits())
     assert "169.254.169.254" not in " ".join(run["stats"])  # no download was tried there (no exception stat)
     assert not re.search(r"(Crawled|Retrying|Gave up retrying|Error downloading).*169\.254\.169\.254", run["log"])

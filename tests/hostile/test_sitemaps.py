@@ -126,5 +126,7 @@ def test_sitemap_entries_and_redirects_to_other_hosts_are_never_fetched(sitemap_
         assert [hit.complete for hit in run["site"].hits(path)] == [True]  # the 302 was served, not followed
     # 2 index entries + 3 urlset entries + 3 redirects, all for other hosts.
     assert offsite_drops(run["stats"]) == 8, json.dumps(run["stats"], default=str)
+    # Every request the downloader sent reached the site itself: none was even tried elsewhere.
+    assert run["stats"]["downloader/request_count"] == len(run["site"].hits())
     assert "169.254.169.254" not in " ".join(run["stats"])
     assert not re.search(r"(Crawled|Retrying|Gave up retrying|Error downloading).*169\.254\.169\.254", run["log"])

@@ -76,7 +76,10 @@ def crawl(tmp_path: Path, *args: str) -> tuple[list[dict], str]:
 
 def test_one_url(tmp_path, heute_mirror):
     items, _ = crawl(tmp_path, "-a", f"url={heute_mirror}/s/-100148088")
-    assert [(it["article_id"], it["site"]) for it in items] == [("100148088", "heute")]
+    # The loopback mirror is no heute host: its pages are generic and their heute canonical only a claim
+    # (issue 11, D6); `scrapy crawl heute -a base_url=` is how an operator maps a mirror onto heute.
+    assert [(it["article_id"], it["site"]) for it in items] == [("100148088", "generic")]
+    assert items[0]["canonical_claim"].startswith("https://www.heute.at/s/")
     assert items[0]["url"] == f"{heute_mirror}/s/-100148088"
     assert items[0]["headline"]
 
@@ -97,22 +100,21 @@ def test_missing_url_list_fails_the_run(tmp_path):
 
 
 @pytest.fixture
-def sitemap_site(tmp_path, heute_mirror):
-    """A sitemap index and a gzipped urlset naming mirror articles by their loopback URLs, plus one entry on
-    another host (``localhost``: the same mirror, so it would be fetched if the offsite filter let it)."""
-    off_site = heute_mirror.replace("127.0.0.1", "localhost")
-    entries = [(f"{heute_mirror}/s/-{IDS[0]}", "2024-01-09"),
-               (f"{heute_mirror}/s/-{IDS[1]}", "2024-06-27T21:58:00+02:00"),
-               (f"{heute_mirror}/s/-{IDS[2]}", "2025-06-01"),
-               (f"{off_site}/s/-100203876", "2025-06-02")]
-    urlset = "".join(f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>" for loc, lastmod in entries)
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "articles.xml.gz").write_bytes(gzip.compress(
-        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"{urlset}</urlset>".encode()))
-    with serve(site) as base_url:
-        (site / "sitemap.xml").write_text(
+def sitemap_site(mirror_copy):
+    """A sitemap index and a gzipped urlset naming mirror articles by their loopback URLs (the sitemap's own
+    origin), plus one entry on another host (``localhost``: the same mirror, so it would be fetched if the origin
+    filter let it)."""
+    with serve(mirror_copy) as base_url:
+        off_site = base_url.replace("127.0.0.1", "localhost")
+        entries = [(f"{base_url}/s/-{IDS[0]}", "2024-01-09"),
+                   (f"{base_url}/s/-{IDS[1]}", "2024-06-27T21:58:00+02:00"),
+                   (f"{base_url}/s/-{IDS[2]}", "2025-06-01"),
+                   (f"{off_site}/s/-100203876", "2025-06-02")]
+        urlset = "".join(f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>" for loc, lastmod in entries)
+        (mirror_copy / "articles.xml.gz").write_bytes(gzip.compress(
+            f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{urlset}</urlset>".encode()))
+        (mirror_copy / "sitemap.xml").write_text(
             '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
             f"<sitemap><loc>{base_url}/articles.xml.gz</loc></sitemap></sitemapindex>", encoding="utf-8")
         yield f"{base_url}/sitemap.xml"
@@ -121,9 +123,9 @@ def sitemap_site(tmp_path, heute_mirror):
 def test_sitemap_index_with_a_gzipped_sitemap(tmp_path, sitemap_site):
     items, log = crawl(tmp_path, "-a", f"sitemap={sitemap_site}")
     assert sorted(it["article_id"] for it in items) == sorted(IDS)
-    assert all(it["site"] == "heute" and it["headline"] for it in items)
+    assert all(it["site"] == "generic" and it["headline"] for it in items)  # a mirror host: see test_one_url
     assert "'newscrawl/sitemap/fetched': 2" in log
-    assert "'offsite/filtered': 1" in log  # the localhost entry is not fetched
+    assert "'newscrawl/dropped/offsite_origin': 1" in log  # the localhost entry is not fetched
 
 
 def test_sitemap_since_skips_older_lastmods(tmp_path, sitemap_site):
@@ -160,7 +162,8 @@ def test_redirects_off_the_site_are_dropped(tmp_path, heute_mirror):
     with redirecting({"/stays": f"{heute_mirror}/s/-{IDS[0]}",
                       "/leaves": f"{heute_mirror.replace('127.0.0.1', 'localhost')}/s/-{IDS[1]}"}) as base:
         listing = tmp_path / "urls.txt"
-        listing.write_text(f"{base}/stays\n{base}/leaves\n", encoding="utf-8")
+        # the list names the mirror's origin too, so a redirect there is followed; the one to localhost is not
+        listing.write_text(f"{base}/stays\n{base}/leaves\n{heute_mirror}/s/-{IDS[2]}\n", encoding="utf-8")
         items, log = crawl(tmp_path, "-a", f"urls={listing}")
-    assert [it["article_id"] for it in items] == [IDS[0]]
-    assert "'offsite/filtered': 1" in log
+    assert sorted(it["article_id"] for it in items) == sorted([IDS[0], IDS[2]])
+    assert "'newscrawl/dropped/offsite_origin': 1" in log
