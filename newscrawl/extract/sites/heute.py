@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 
-
 from ..dates import VIENNA, parse_date
-from ..document import Page, split_url
+from ..document import Page
 from ..merge import Candidates
 from . import Site
+from .sources import Sections, Sitemap
 
-ARTICLE_PATH = re.compile(r"^/s/[^/]*-(\d{8,9})(?:/comments)?/?$")
 UPDATE_AT = re.compile(r"\bUpdate(?:\s+um)?\s+(\d{1,2})[.:](\d{2})\s*Uhr\b", re.IGNORECASE)
 EMBED_LABEL = re.compile(r"^(?:VIDEO|INFOGRAFIK|Bildstrecke|Alle Fotos|Jetzt lesen|Galerie|Umfrage|LIVE-TICKER)\s*:",
                          re.IGNORECASE)
@@ -36,16 +35,16 @@ JUNK = re.compile(r"\b[\w-]*Created with Sketch\.\s*", re.IGNORECASE)
 class Heute(Site):
     NAME = "heute"
     HOSTS = ("heute.at",)
+    BASE_URL = "https://www.heute.at"
+    ARTICLE_URL = r"^/s/[^/]*-(?P<id>\d{8,9})(?:/comments)?/?$"
+    DISCOVERY = (
+        Sitemap("/sitemap.xml", children=r"/sitemap/sitemap_(\d{1,18})\.xml"),  # rolling, highest newest
+        Sections(("/",), follow=r"^/a/[^/]+/?$", max_pages=20),  # when the sitemaps fail or give nothing
+    )
     URL_SUFFIXES = ("/comments",)
     TIMEZONE = VIENNA
     SOURCES = {"20 minuten": "20 Minuten", "apa": "APA", "apa-red": "APA", "apa/red": "APA", "dpa": "dpa",
                "red": None, "redaktion": None, "heute": None, "heute.at": None}
-
-    def article_id(self, url: str | None) -> str | None:
-        if not url:
-            return None
-        m = ARTICLE_PATH.match(split_url(url).path)
-        return m.group(1) if m else None
 
     def refine(self, page: Page, cands: Candidates) -> None:
         # heute edits headlines after publication and leaves og:title stale: the visible <h1> is the truth.

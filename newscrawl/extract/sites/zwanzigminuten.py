@@ -11,16 +11,14 @@
 
 from __future__ import annotations
 
-import re
-
 from zoneinfo import ZoneInfo
 
-from ..document import Page, clean_text, element_text, split_url
+from ..document import Page, clean_text, element_text
 from ..galleries import credit_parts
 from ..merge import Candidates
 from . import Site
+from .sources import NewsSitemap
 
-ARTICLE_PATH = re.compile(r"^(?:/(?:de|fr|it))?/story/(?:[^/]*-)?(\d{6,})/?$")
 LEAD = "//article//header//*[@type='lead' or contains(@class, 'elementLead')]"
 SUMMARY_POINTS = "//article//*[@type='typeInfoboxSummary']//li"
 NOT_BODY = ("//article//*[@data-testid='InfoBox' or @type='poll' or contains(@class, 'elementPoll')]"
@@ -30,13 +28,12 @@ NOT_BODY = ("//article//*[@data-testid='InfoBox' or @type='poll' or contains(@cl
 class ZwanzigMinuten(Site):
     NAME = "zwanzigminuten"
     HOSTS = ("20min.ch",)
+    BASE_URL = "https://www.20min.ch"
+    ARTICLE_URL = r"^(?:/(?:de|fr|it))?/story/(?:[^/]*-)?(?P<id>\d{6,})/?$"
+    DISCOVERY = (NewsSitemap("/sitemaps/de/news.xml"),)
     TIMEZONE = ZoneInfo("Europe/Zurich")
     SOURCES = {"deutsche presse-agentur": "dpa", "dpa": "dpa", "sda": "SDA", "keystone-sda": "Keystone-SDA",
                "afp": "AFP", "reuters": "Reuters", "20 minuten": None}
-
-    def article_id(self, url: str | None) -> str | None:
-        m = ARTICLE_PATH.match(split_url(url or "").path)
-        return m.group(1) if m else None
 
     def refine(self, page: Page, cands: Candidates) -> None:
         if title := page.meta_first("og:title"):
