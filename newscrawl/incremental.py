@@ -5,12 +5,12 @@
     scrapy cronrun heute -a recheck=2d                  # also re-fetch articles published in the last 2 days
     scrapy cronrun heute -a recheck=2d -a recheck_every=1h   # ... when their last fetch is over 1 h old
 
-How it works, for the sitemap spiders (:class:`~newscrawl.spiders.article.SitemapArticleSpider`: heute,
+How it works, for the site spiders (:class:`~newscrawl.spiders.site.SiteSpider`: heute,
 zwanzigminuten):
 
-1. The spider marks every article request it makes from a sitemap with ``request.meta[META]``: the record
+1. The spider marks every article request it makes from a sitemap or feed with ``request.meta[META]``: the record
    key computed from the URL (``<site>:<article_id>``, as :func:`newscrawl.records.record_key` builds it from
-   the item) and the entry's date (``<lastmod>``, else ``<news:publication_date>``).
+   the item) and the entry's date (``<lastmod>``, else ``<news:publication_date>``; a feed entry's date).
 2. :class:`IncrementalMiddleware` (a spider middleware) holds back the article requests of each sitemap in
    chunks of :data:`SELECT_CHUNK`, asks the store in one batch per chunk what it knows about their keys
    (a sitemap's entries arrive newest first), and lets through only those to fetch
@@ -179,7 +179,7 @@ class IncrementalMiddleware:
     """Spider middleware: skips sitemap entries already fetched, records what each fetch gave.
 
     Inert unless the spider says it is incremental (``-a incremental=1`` or ``NEWSCRAWL_INCREMENTAL``; a
-    ``SitemapArticleSpider`` then marks its article requests with :data:`META`).
+    :class:`~newscrawl.spiders.discovery.DiscoverySpider` then marks its article requests with :data:`META`).
     """
 
     def __init__(self, crawler):

@@ -79,7 +79,11 @@ NEWSCRAWL_EXTRACT_TIME_BUDGET = env_float("NEWSCRAWL_EXTRACT_TIME_BUDGET", 30.0)
 # opinion on the main text (newscrawl/extract/second_opinion.py); 0 keeps the generic layers' text.
 NEWSCRAWL_SECOND_OPINION = env_flag("NEWSCRAWL_SECOND_OPINION", True)
 
-# The sites' addresses; tests and the demo point them at offline mirrors.
+# Where a site spider crawls, by site name ({"heute": "http://127.0.0.1:8765"}; -s takes it as JSON); a site
+# not named here crawls its declared BASE_URL. -a base_url= wins over it (newscrawl.spiders.site).
+NEWSCRAWL_BASE_URLS: dict[str, str] = {}
+# Deprecated (one release): the sites' addresses before NEWSCRAWL_BASE_URLS; a value other than the site's own
+# BASE_URL is still used, with a warning.
 HEUTE_BASE_URL = os.environ.get("HEUTE_BASE_URL", "https://www.heute.at")
 ZWANZIGMINUTEN_BASE_URL = os.environ.get("ZWANZIGMINUTEN_BASE_URL", "https://www.20min.ch")
 

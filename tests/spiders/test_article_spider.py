@@ -21,10 +21,12 @@ IDS = ["100148088", "100124532", "100282318"]
 
 # -- arguments ----------------------------------------------------------------------------------------
 def test_exactly_one_source_of_urls_is_required():
-    with pytest.raises(ValueError, match="exactly one of -a url=URL, -a urls=FILE or -a sitemap=URL"):
+    with pytest.raises(ValueError, match="exactly one of -a url=URL, -a urls=FILE, -a sitemap=URL or -a feed=URL"):
         GenericArticleSpider()
     with pytest.raises(ValueError, match="exactly one"):
         GenericArticleSpider(url="https://example.com/a-123456", sitemap="https://example.com/sitemap.xml")
+    with pytest.raises(ValueError, match="exactly one"):
+        GenericArticleSpider(feed="https://example.com/rss", sitemap="https://example.com/sitemap.xml")
 
 
 def test_url_list_errors_are_clear(tmp_path):
@@ -38,10 +40,10 @@ def test_url_list_errors_are_clear(tmp_path):
         GenericArticleSpider(urls=str(tmp_path / "bad.txt"))
 
 
-def test_since_is_a_date_and_only_for_sitemaps():
+def test_since_is_a_date_and_only_for_sitemaps_and_feeds():
     with pytest.raises(ValueError, match="since must be a date"):
         GenericArticleSpider(sitemap="https://example.com/sitemap.xml", since="last week")
-    with pytest.raises(ValueError, match="since filters sitemap entries"):
+    with pytest.raises(ValueError, match="since filters sitemap and feed entries"):
         GenericArticleSpider(url="https://example.com/a-123456", since="2025-01-01")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.extract.sites.heute import Heute
-from newscrawl.spiders.heute import HeuteSpider
+from newscrawl.spiders.sites import HeuteSpider
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
 
 SITE = Heute()

@@ -15,7 +15,7 @@ from pymongo import MongoClient
 
 from newscrawl.incremental import Known, Policy, decide, known_from, parse_duration, parse_flag
 from newscrawl.mirror import serve
-from newscrawl.spiders.heute import HeuteSpider
+from newscrawl.spiders.sites import HeuteSpider
 from newscrawl.store import MongoStore, SQLiteStore
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
 

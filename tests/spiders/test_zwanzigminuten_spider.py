@@ -12,7 +12,7 @@ import pytest
 
 import newscrawl.mirror
 from newscrawl.mirror import serve
-from newscrawl.spiders.zwanzigminuten import ZwanzigMinutenSpider
+from newscrawl.spiders.sites import ZwanzigMinutenSpider
 from tests.conftest import PROJECT, SHARED, read_jsonl, run_scrapy
 
 FIXTURES = PROJECT / "tests" / "site" / "zwanzigminuten"
