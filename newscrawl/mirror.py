@@ -1,9 +1,11 @@
 """Serve an offline mirror of a news site on 127.0.0.1, with the site's own URL routing.
 
-heute.at renders one article for several paths: ``/s/<slug>-<id>``, ``/s/-<id>`` (empty slug) and
-``/s/<slug>-<id>/comments``. A plain static file server cannot do that, so this one maps those paths onto
-``s/<id>.html`` in the mirror folder, section pages ``/a/<slug>`` onto ``a/<slug>.html``, image pages
-``/i/<slug>/doc-<x>`` onto ``i/<slug>.html`` and every other path onto the file of that name.
+A site renders one article for several paths (heute.at: ``/s/<slug>-<id>``, ``/s/-<id>`` with an empty slug,
+``/s/<slug>-<id>/comments``). A plain static file server cannot do that, so this one maps a path that matches a
+declared site's ``ARTICLE_URL`` (:mod:`newscrawl.extract.sites`, the pattern the spiders and the id rule read)
+onto ``<first path segment>/<id>.html`` in the mirror folder when that file exists (heute: ``s/<id>.html``),
+section pages ``/a/<slug>`` onto ``a/<slug>.html``, image pages ``/i/<slug>/doc-<x>`` onto ``i/<slug>.html`` and
+every other path onto the file of that name.
 
 Used by the tests, the demo and the benchmarks::
 
@@ -30,7 +32,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
-ARTICLE_PATH = re.compile(r"^/s/[^/]*-(\d{8,9})(?:/comments)?/?$")
+from .extract.sites import all_sites
+from .extract.sites.heute import Heute
+
+ARTICLE_PATH = Heute.article_pattern  # heute's article paths (group 1: the id), for callers that route them
 SECTION_PATH = re.compile(r"^/a/([^/]+?)/?$")
 IMAGE_PATH = re.compile(r"^/i/([^/]+)/doc-[^/]+/?$")
 TYPES = {".xml": "application/xml", ".gz": "application/x-gzip", ".txt": "text/plain; charset=utf-8"}
@@ -61,8 +66,8 @@ def resolve(root: Path, path: str) -> Path | None:
     path = decode_path(path)
     if path is None:
         return None
-    if m := ARTICLE_PATH.match(path):
-        candidate = root / "s" / f"{m.group(1)}.html"
+    if article := article_file(root, path):
+        candidate = article
     elif m := SECTION_PATH.match(path):
         candidate = root / "a" / f"{m.group(1)}.html"
     elif m := IMAGE_PATH.match(path):
@@ -78,6 +83,22 @@ def resolve(root: Path, path: str) -> Path | None:
     except (OSError, ValueError):  # a name too long for the file system, say
         return None
     return candidate
+
+
+def article_file(root: Path, path: str) -> Path | None:
+    """The mirror's file of a declared site's article path: ``<first path segment>/<id>.html``, if it exists."""
+    segment = path.lstrip("/").split("/", 1)[0]
+    for site in all_sites().values():
+        m = site.match_article(path)
+        if not m or not segment:
+            continue
+        candidate = root / segment / f"{m.group('id')}.html"
+        try:
+            if candidate.is_file():
+                return candidate
+        except (OSError, ValueError):  # an id too long for a file name, say: no such article
+            continue
+    return None
 
 
 def content_type(path: Path) -> str:
