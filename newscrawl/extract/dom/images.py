@@ -14,10 +14,17 @@ def _img_url(page: Page, img) -> str | None:
     for attr in ("src", "data-src", "data-original", "data-lazy-src", "data-srcset", "srcset"):
         value = (img.get(attr) or "").strip()
         if value and not value.startswith("data:"):
-            if "srcset" in attr:
-                value = value.split(",")[0].split()[0]
+            if "srcset" in attr and not (value := first_srcset_url(value)):
+                continue  # only commas
             return page.absolute(value)
     return None
+
+
+def first_srcset_url(srcset: str) -> str:
+    """The first candidate's URL, as the HTML srcset parser reads it: a URL ends at whitespace, not at a comma
+    (image CDNs put commas in their paths: ``/crops/w=875,q=90/…``); commas only separate candidates."""
+    parts = srcset.lstrip(" \t\n\r\f,").split(None, 1)
+    return parts[0].rstrip(",") if parts else ""
 
 
 def _holds_credit(el) -> bool:

@@ -65,3 +65,25 @@ def test_the_slide_memo_gives_the_same_slides_and_stays_bounded():
     again = parse_gallery(scan.page, scan.galleries[0], memo=memo)
     assert cands.first("galleries")[0][0] == fresh == again
     assert len(memo) == 2  # three slides read, the least recently used dropped
+
+
+def test_a_srcset_url_keeps_the_commas_of_its_path():
+    """Image CDNs put commas in paths (orf.at: ``/crops/w=875,q=90/…``): a srcset URL ends at whitespace."""
+    scan = scan_of('<figure><img srcset="https://assets.example/crops/w=875,q=90/1.jpg?s=ab 1x, '
+                   'https://assets.example/crops/w=1280,q=60,r=1.5/1.jpg?s=cd 1.5x"><figcaption>Bild</figcaption>'
+                   '</figure>')
+    assert figure_image(scan.page, scan.figures[0][0])["url"] == "https://assets.example/crops/w=875,q=90/1.jpg?s=ab"
+
+
+def test_first_srcset_url_as_the_html_parser_reads_it():
+    assert images.first_srcset_url("/a.jpg 1x,/b.jpg 2x") == "/a.jpg"
+    assert images.first_srcset_url("/a.jpg, /b.jpg 2x") == "/a.jpg"  # a URL's trailing comma ends the candidate
+    assert images.first_srcset_url(" ,, /a,b.jpg 480w") == "/a,b.jpg"
+    assert images.first_srcset_url(" , ,") == ""
+
+
+def test_a_srcset_of_commas_only_is_no_image_url_and_no_crash():
+    scan = scan_of('<figure><img srcset=", "><img data-srcset=", /2.jpg 2x"><figcaption>Bild</figcaption></figure>')
+    assert figure_image(scan.page, scan.figures[0][0])["url"] == "https://news.example.org/2.jpg"
+    scan = scan_of('<figure><img srcset=","><figcaption>Bild</figcaption></figure>')
+    assert figure_image(scan.page, scan.figures[0][0])["url"] is None
