@@ -43,8 +43,10 @@ SEVERITY = (EXIT_STORE, EXIT_QUEUE_LOST, EXIT_NOTHING_FETCHED, EXIT_UNFINISHED, 
 QUEUE_LOST_REASON = "redis_lost"  # finish_reason of a crawl that gave up on Redis (newscrawl.distributed)
 
 # Stats that mean the store did not take everything (set by the store pipeline and its spool).
+# spool/corrupt: spooled entries that can never be written were set aside to <spool>.corrupt (an operator looks).
 STORE_FAILURE_STATS = ("newscrawl/store/unavailable", "newscrawl/store/spooled", "newscrawl/store/spooled_touches",
-                       "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/store/lost")
+                       "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/spool/corrupt",
+                       "newscrawl/store/lost", "newscrawl/store/lost_touches")
 
 COVERAGE_FIELDS = ("headline", "published", "authors_or_source", "lead_image_credit")
 DEFAULT_FLOORS = "headline=0.99,published=0.95,authors_or_source=0.5,lead_image_credit=0.5"

@@ -7,7 +7,10 @@ twice) and store logic; exactly the entries written are removed from the spool. 
 
     replay: replayed=20 written=20 unchanged=0 touches=0 remaining=0
 
-and exits 0 when the spool is empty afterwards, 1 otherwise (the store is unreachable or failed midway).
+(`` corrupt=N`` added when entries were set aside) and exits 0 when the spool is empty afterwards, 1 when
+entries remain (the store is unreachable or failed midway), 3 when it is empty but entries that can never be
+written (not JSON, nested too deep, of the wrong shape, refused by the store) were moved to
+``<spool>.corrupt`` with their reason — the rest was written, and the next replay exits 0.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
 from ..credentials import redact
+from ..cron import EXIT_STORE
 from ..store import ReplayResult, StoreUnavailable, replay, spool_from_settings, store_from_settings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +36,8 @@ class Command(ScrapyCommand):
         return ""
 
     def short_desc(self) -> str:
-        return "Write the spooled items to the store (exit 0 when the spool is empty afterwards)"
+        return ("Write the spooled items to the store (exit 0 when the spool is empty afterwards, 1 when entries "
+                "remain, 3 when entries were set aside to <spool>.corrupt)")
 
     def long_desc(self) -> str:
         return (__doc__ or "").strip()
@@ -57,4 +62,7 @@ class Command(ScrapyCommand):
                 result.error = redact(result.error, self.settings.get("MONGO_URI") or "")
                 logger.error("Replay stopped early (%s): %s", store.describe(), result.error)
         print(result.summary(), flush=True)
-        self.exitcode = 0 if result.remaining == 0 else 1
+        if result.corrupt:
+            logger.error("%d spooled entries cannot be written: set aside to %s with the reason", result.corrupt,
+                         spool.corrupt_path)
+        self.exitcode = 1 if result.remaining else EXIT_STORE if result.corrupt else 0

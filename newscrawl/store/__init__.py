@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import (UNKNOWN, FlushResult, Record, Store, StoreClient, StoredState, StoreUnavailable, StoreWriteError,
-                   build_record)
+from .base import (UNKNOWN, FlushResult, ItemsLost, Record, Store, StoreClient, StoredState, StoreUnavailable,
+                   StoreWriteError, build_record)
 from .mongo import MongoStore, mask_uri
-from .spool import ReplayResult, Spool, replay
+from .replay import ReplayResult, replay
+from .spool import Spool
 from .sqlite import SQLiteStore
 
 DEFAULT_STATE = Path("state") / "newscrawl.sqlite3"
@@ -49,6 +50,6 @@ def store_client(crawler) -> StoreClient:
     return client
 
 
-__all__ = ["UNKNOWN", "FlushResult", "MongoStore", "Record", "ReplayResult", "SQLiteStore", "Spool", "Store",
-           "StoreClient", "StoredState", "StoreUnavailable", "StoreWriteError", "build_record", "mask_uri", "replay",
-           "spool_from_settings", "store_client", "store_from_settings"]
+__all__ = ["UNKNOWN", "FlushResult", "ItemsLost", "MongoStore", "Record", "ReplayResult", "SQLiteStore", "Spool",
+           "Store", "StoreClient", "StoredState", "StoreUnavailable", "StoreWriteError", "build_record", "mask_uri",
+           "replay", "spool_from_settings", "store_client", "store_from_settings"]

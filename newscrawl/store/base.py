@@ -30,14 +30,28 @@ class StoreUnavailable(RuntimeError):
 
 class StoreWriteError(RuntimeError):
     """Some operations of a batch failed for good; ``failed`` counts them, ``records`` and ``touches`` are
-    what was not written (everything else of the batch was)."""
+    what was not written (everything else of the batch was). ``reasons`` maps ``id(record)`` to why the
+    store refused it, for the records it will refuse again (a constraint, a value it cannot hold): a
+    replay sets those aside instead of trying them forever."""
 
     def __init__(self, message: str, failed: int, records: list | None = None,
-                 touches: list[tuple[str, str]] | None = None):
+                 touches: list[tuple[str, str]] | None = None, reasons: dict[int, str] | None = None):
         super().__init__(message)
         self.failed = failed
         self.records = records or []
         self.touches = touches or []
+        self.reasons = reasons or {}
+
+
+class ItemsLost(RuntimeError):
+    """A flush whose leftovers neither the store nor the spool could take (a full or read-only disk):
+    ``items`` articles and ``touches`` sightings are lost; ``result`` is what the flush did before."""
+
+    def __init__(self, message: str, result: "FlushResult", items: int, touches: int):
+        super().__init__(message)
+        self.result = result
+        self.items = items
+        self.touches = touches
 
 
 @dataclass(frozen=True)
@@ -315,13 +329,21 @@ class StoreClient:
         return await self._maybe_flush()
 
     async def flush(self) -> FlushResult:
+        """Write the buffer (spooling what the store cannot take). Raises :class:`ItemsLost` when items
+        could be neither written nor spooled, and without a spool :class:`StoreWriteError`."""
         if not self.pending():
             return FlushResult()
         records, touches, unknown = self.records, self.touches, self.unknown
         self.records, self.touches, self.unknown = [], [], []
-        if self.spool is None:
+        if self.spool is not None:
+            return await self._run(self._flush, records, touches, unknown)
+        try:
             return FlushResult(written=await self._run(self.store.write, records, touches))
-        return await self._run(self._flush, records, touches, unknown)
+        except StoreWriteError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — the store failed and there is no spool: count the loss
+            raise ItemsLost(f"{type(exc).__name__}: {str(exc)[:300]}", FlushResult(failed=True), len(records),
+                            len(touches)) from exc
 
     def _flush(self, records: list[Record], touches: list[tuple[str, str]], unknown: list[Record]) -> FlushResult:
         result = FlushResult()
@@ -350,7 +372,11 @@ class StoreClient:
                 else:
                     self._down_until = 0.0
         if spool_records or spool_touches:
-            result.spooled, result.spooled_touches = self.spool.append(spool_records, spool_touches)
+            try:
+                result.spooled, result.spooled_touches = self.spool.append(spool_records, spool_touches)
+            except Exception as exc:  # noqa: BLE001 — a full or read-only disk: the append left nothing behind
+                raise ItemsLost(f"cannot append to the spool {self.spool.path}: {type(exc).__name__}: "
+                                f"{str(exc)[:300]}", result, len(spool_records), len(spool_touches)) from exc
             logger.error("Spooled %d items and %d sightings to %s (the store could not take them; "
                          "`scrapy replay` or the next run writes them)", result.spooled, result.spooled_touches,
                          self.spool.path)

@@ -27,6 +27,10 @@ from .base import chunked
 logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
 TRANSIENT = (AutoReconnect, ConnectionFailure)
+# Write errors that say nothing about the document (shutdown, failover, timeouts, conflicts): tried again by a
+# later replay. Any other write error (a value or key the server refuses, a document too large) will recur.
+PASSING_CODES = frozenset({6, 7, 24, 50, 63, 89, 91, 112, 134, 150, 189, 251, 262, 9001, 10107, 11600, 11602,
+                           13435, 13436})
 
 
 def _durability(uri: str) -> dict:
@@ -116,13 +120,19 @@ class MongoStore(Store):
                       upsert=True)
             for ekey, seen in merged.items()
         ]
-        failed_entries = {entry_keys[i] for i in self._bulk(self.entries, entry_ops)}
+        entry_refusals: dict[int, str] = {}
+        failed_entries = {entry_keys[i] for i in self._bulk(self.entries, entry_ops, refusals=entry_refusals)}
+        refused_entries = {entry_keys[i]: why for i, why in entry_refusals.items()}
         blocked = [rec for rec in records if any(ekey in failed_entries for ekey, _ in rec.gallery_entries)]
+        reasons = {id(rec): f"its gallery slide {ekey} was refused: {refused_entries[ekey]}"
+                   for rec in blocked for ekey, _ in reversed(rec.gallery_entries) if ekey in refused_entries}
         blocked_ids = {id(rec) for rec in blocked}
         to_write = [rec for rec in records if id(rec) not in blocked_ids]
         article_ops = [self._article_op(rec) for rec in to_write]
         article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
-        failed_ops, lost_races = self._bulk(self.articles, article_ops, settle=True)
+        refusals: dict[int, str] = {}
+        failed_ops, lost_races = self._bulk(self.articles, article_ops, settle=True, refusals=refusals)
+        reasons.update({id(to_write[i]): why for i, why in refusals.items() if i < len(to_write)})
         for i in lost_races:
             outcome = self._settle(to_write[i])
             if outcome == "failed":
@@ -134,7 +144,8 @@ class MongoStore(Store):
         failed_touches = [touches[i - len(to_write)] for i in failed_ops if i >= len(to_write)]
         failed = len(failed_entries) + len(failed_ops)
         if failed:
-            raise StoreWriteError(f"{failed} MongoDB write operations failed", failed, failed_records, failed_touches)
+            raise StoreWriteError(f"{failed} MongoDB write operations failed", failed, failed_records, failed_touches,
+                                  reasons)
         return len(records)
 
     @staticmethod
@@ -185,10 +196,11 @@ class MongoStore(Store):
                 return "rewritten"
         return "failed"
 
-    def _bulk(self, collection, ops: list[UpdateOne], settle: bool = False):
+    def _bulk(self, collection, ops: list[UpdateOne], settle: bool = False, refusals: dict[int, str] | None = None):
         """Run ``ops`` unordered; retry transient failures; return the indices of the ops that failed for
         good. Duplicate-key errors (two writers upserting one key at once) are retried, or with ``settle``
-        returned as a second list for the caller to decide. Transient errors beyond the retries raise."""
+        returned as a second list for the caller to decide. Transient errors beyond the retries raise.
+        ``refusals`` receives, by index, why the server refused an op that will be refused again."""
         index = list(range(len(ops)))  # position in the caller's list of each op still to run
         failed: list[int] = []
         attempt = 0
@@ -203,6 +215,10 @@ class MongoStore(Store):
                 for e in permanent[:5]:
                     logger.error("MongoDB rejected a write (code %s): %s", e.get("code"), str(e.get("errmsg"))[:200])
                 failed += [index[e["index"]] for e in permanent]
+                if refusals is not None:
+                    refusals.update({index[e["index"]]: f"MongoDB refused it (code {e.get('code')}): "
+                                     f"{str(e.get('errmsg'))[:300]}"
+                                     for e in permanent if e.get("code") not in PASSING_CODES})
                 if settle:
                     return failed, [index[i] for i in retry]
                 if not retry:

@@ -8,12 +8,22 @@ JSONL file instead of being lost — by default ``spool.jsonl`` next to the embe
   produced it (``revision`` is ``null`` when dedup could not ask the store);
 - ``{"kind": "touch", "key": ..., "seen_at": ...}`` — a sighting of an unchanged article (``last_seen``).
 
-:func:`replay` writes the entries through the same dedup and store logic as a crawl (new / changed /
-unchanged by content hash, so nothing is stored twice) and removes from the file exactly the lines that
-were written; the rest stay. Appends and removals hold an ``flock`` on ``<spool>.lock`` and removals
-rewrite the file atomically (temporary file, fsync, rename), so a replay running beside a crawl that is
-appending loses nothing. It is used by ``scrapy replay`` and by the store pipeline at open (drain first).
-A line that is not valid JSON (a write cut short by a crash) is moved to ``<spool>.corrupt``.
+The file survives full disks and crashes:
+
+- An append is all or nothing: the batch is written and fsynced, and when that fails (``ENOSPC``) the
+  file is truncated back to where it was before the error reaches the caller (who counts the items lost).
+  A last line without its newline (an older version or a process killed mid-write) is set aside before
+  the next append, so a complete entry is never glued onto a fragment.
+- Removal needs no free space: a written line is overwritten in place with spaces (its newline stays, so
+  readers see a blank line). Afterwards the file is rewritten without the blank lines (temporary file,
+  fsync, rename) only when the disk has room for that, and deleted when nothing is left; a ``.tmp``
+  found under the lock is the leftover of a rewrite that never finished and is deleted.
+- A line that cannot be written — not JSON, nested too deep, of the wrong shape
+  (:mod:`newscrawl.store.spool_entry`), cut short, or refused by the store — goes to ``<spool>.corrupt``
+  as ``{"reason": ..., "set_aside_at": ..., "line": ...}`` and never blocks the others.
+
+Every change holds an ``flock`` on ``<spool>.lock``, so a replay running beside a crawl that is appending
+loses nothing. :func:`newscrawl.store.replay.replay` writes the entries to the store.
 """
 
 from __future__ import annotations
@@ -23,16 +33,21 @@ import json
 import logging
 import os
 from collections import Counter
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..records import content_hash, record_key
-from .base import Record, Store, StoredState, StoreWriteError, build_record
+from ..records import record_key
+from .base import Record
+from .spool_entry import BadEntry, SpoolEntry, parse_line
 
 logger = logging.getLogger(__name__)
+
+CUT_SHORT = "cut short: the last line has no newline (a write interrupted by a crash or a full disk)"
+TAIL_CHUNK = 64 * 1024  # bytes read at a time when looking back for the last newline
+REWRITE_MARGIN = 1024 * 1024  # free space kept beyond the kept lines before the file is rewritten
+LOGGED_ASIDE = 20  # set-aside lines logged one by one per call; the rest as a count
 
 
 def _now() -> str:
@@ -56,13 +71,47 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-@dataclass
-class SpoolEntry:
-    line: str  # the exact line in the file, which identifies it for removal
-    kind: str  # "item" or "touch"
-    seen_at: str
-    item: dict[str, Any] | None = None
-    key: str | None = None
+def _append_whole(fd: int, data: bytes) -> None:
+    """Append ``data`` to ``fd`` (opened with ``O_APPEND``) and fsync it — or, when that fails, truncate
+    the file back to its old size and raise: nothing of a failed append stays."""
+    start = os.fstat(fd).st_size
+    try:
+        view = memoryview(data)
+        while view:  # each write takes at least one byte or raises
+            written = os.write(fd, view)
+            if not written:
+                raise OSError(28, "No space left on device")
+            view = view[written:]
+        os.fsync(fd)
+    except OSError:
+        os.ftruncate(fd, start)
+        with suppress(OSError):  # the truncation itself needs no space; its fsync is best effort
+            os.fsync(fd)
+        raise
+
+
+def _split(data: bytes) -> tuple[list[tuple[int, bytes]], tuple[int, bytes] | None]:
+    """The non-blank lines of ``data`` as (offset, bytes without the newline), and the cut tail (a last
+    line without its newline), if any."""
+    lines: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos < len(data):  # pos grows with every line
+        end = data.find(b"\n", pos)
+        if end < 0:
+            tail = data[pos:]
+            return lines, ((pos, tail) if tail.strip() else None)
+        if data[pos:end].strip():
+            lines.append((pos, data[pos:end]))
+        pos = end + 1
+    return lines, None
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _raw(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 class Spool:
@@ -72,6 +121,7 @@ class Spool:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.corrupt_path = self.path.with_name(self.path.name + ".corrupt")
+        self.tmp_path = self.path.with_name(self.path.name + ".tmp")
 
     def __repr__(self) -> str:
         return f"Spool({str(self.path)!r})"
@@ -86,22 +136,36 @@ class Spool:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def _read_bytes(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
     # Writing.
 
     def append(self, records: Iterable[Record] = (), touches: Iterable[tuple[str, str]] = ()) -> tuple[int, int]:
-        """Append the records' items and the touches, one fsync for the batch; returns (items, touches)."""
+        """Append the records' items and the touches, all or nothing, one fsync for the batch; returns
+        (items, touches). Raises :class:`OSError` (the file unchanged) when the disk cannot take them."""
         now = _now()
         lines = [_line({"kind": "item", "seen_at": r.seen_at, "spooled_at": now, "item": r.item}) for r in records]
         n_items = len(lines)
         lines += [_line({"kind": "touch", "key": key, "seen_at": when}) for key, when in touches]
         if not lines:
             return 0, 0
+        data = _raw("".join(line + "\n" for line in lines))
         with self._locked():
             created = not self.path.exists()
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write("".join(line + "\n" for line in lines))
-                f.flush()
-                os.fsync(f.fileno())
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                self._mend_tail(fd)
+                _append_whole(fd, data)
+            except OSError:
+                if created and os.fstat(fd).st_size == 0:
+                    self.path.unlink(missing_ok=True)
+                raise
+            finally:
+                os.close(fd)
             if created:
                 _fsync_dir(self.path.parent)
         return n_items, len(lines) - n_items
@@ -113,166 +177,174 @@ class Spool:
                    for it in items]
         return self.append(records)[0]
 
+    def _mend_tail(self, fd: int) -> None:
+        """Set a last line without its newline aside and truncate the file back to the newline before it."""
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return
+        start, pos = 0, size
+        while pos > 0:  # backwards, one chunk at a time
+            step = min(TAIL_CHUNK, pos)
+            pos -= step
+            newline = os.pread(fd, step, pos).rfind(b"\n")
+            if newline >= 0:
+                start = pos + newline + 1
+                break
+        tail = os.pread(fd, size - start, start)
+        if tail.strip():  # a blanked (already written) tail has nothing to keep
+            self._write_corrupt([(_text(tail), CUT_SHORT)])
+            logger.warning("Spool %s: a last line cut short (%d bytes) moved to %s", self.path, len(tail),
+                           self.corrupt_path)
+        os.ftruncate(fd, start)
+        os.fsync(fd)
+
+    def _write_corrupt(self, lines: list[tuple[str, str]]) -> None:
+        """Append (line, reason) records to ``<spool>.corrupt``, all or nothing."""
+        now = _now()
+        data = "".join(json.dumps({"reason": reason, "set_aside_at": now, "line": text}) + "\n"
+                       for text, reason in lines).encode("ascii")
+        fd = os.open(self.corrupt_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a record cut short here stays, on a line of its own
+            _append_whole(fd, data)
+        finally:
+            os.close(fd)
+
     # Reading.
 
-    def _read_lines(self) -> list[str]:
-        try:
-            text = self.path.read_text(encoding="utf-8", errors="surrogateescape")
-        except FileNotFoundError:
-            return []
-        return [line for line in text.split("\n") if line.strip()]
-
     def lines(self) -> list[str]:
+        """The entries' lines (blank lines are removed entries), a cut last line included."""
         with self._locked():
-            return self._read_lines()
+            lines, tail = _split(self._read_bytes())
+        return [_text(raw) for _, raw in lines] + ([_text(tail[1])] if tail else [])
 
     def __len__(self) -> int:
         return len(self.lines())
 
     def read(self) -> list[SpoolEntry]:
-        """Every readable entry in file order; unreadable lines are moved to ``<spool>.corrupt``."""
-        entries, corrupt = [], []
-        for line in self.lines():
-            try:
-                data = json.loads(line)
-                kind = data["kind"]
-                if kind == "item":
-                    item = data["item"]
-                    if not isinstance(item, dict) or record_key(item) is None:
-                        raise ValueError("item without a key")
-                    entries.append(SpoolEntry(line, kind, data.get("seen_at") or item.get("fetched_at") or _now(),
-                                              item=item, key=record_key(item)))
-                elif kind == "touch":
-                    entries.append(SpoolEntry(line, kind, data["seen_at"], key=data["key"]))
-                else:
-                    raise ValueError(f"unknown kind {kind!r}")
-            except (ValueError, KeyError, TypeError) as exc:
-                corrupt.append(line)
-                logger.warning("Spool %s: unreadable line moved to %s (%s)", self.path, self.corrupt_path, exc)
-        if corrupt:
-            with self._locked(), open(self.corrupt_path, "a", encoding="utf-8", errors="surrogateescape") as f:
-                f.write("".join(line + "\n" for line in corrupt))
-                f.flush()
-                os.fsync(f.fileno())
-            self.remove(corrupt)  # after the lock is released: flock is not re-entrant across open files
-        return entries
+        """Every entry that can be written, in file order; the others are set aside (:meth:`read_all`)."""
+        return self.read_all()[0]
+
+    def read_all(self) -> tuple[list[SpoolEntry], int]:
+        """Every entry that can be written, in file order, and how many lines were set aside to
+        ``<spool>.corrupt`` with their reason (not JSON, wrong shape, nested too deep, cut short)."""
+        with self._locked():
+            self.tmp_path.unlink(missing_ok=True)
+            lines, tail = _split(self._read_bytes())
+            entries, bad = [], []
+            for offset, raw in lines:
+                text = _text(raw)
+                try:
+                    entry = parse_line(text)
+                except BadEntry as exc:
+                    bad.append((offset, text, str(exc)))
+                    continue
+                entry.line, entry.offset = text, offset
+                entries.append(entry)
+            if tail:
+                bad.append((tail[0], _text(tail[1]), CUT_SHORT))
+            return entries, self._set_aside_locked(bad)
 
     # Removing.
 
-    def remove(self, lines: Iterable[str]) -> int:
-        """Remove one occurrence of each line (what was written), keep everything else — including lines
-        appended meanwhile — and rewrite the file atomically; returns the entries that remain."""
-        done = Counter(lines)
-        if not done:
-            return len(self)
+    def set_aside(self, entries: Iterable[tuple[SpoolEntry, str]]) -> int:
+        """Move (entry, reason) pairs to ``<spool>.corrupt`` — entries that can never be written, such as
+        those the store refuses; returns how many were moved."""
         with self._locked():
-            remaining = []
-            for line in self._read_lines():
-                if done[line] > 0:
-                    done[line] -= 1
-                else:
-                    remaining.append(line)
+            return self._set_aside_locked([(e.offset, e.line, reason) for e, reason in entries])
+
+    def _set_aside_locked(self, bad: list[tuple[int, str, str]]) -> int:
+        if not bad:
+            return 0
+        try:
+            self._write_corrupt([(text, reason) for _, text, reason in bad])
+        except OSError as exc:
+            logger.error("Spool %s: %d entries cannot be written nor set aside to %s (%s: %s); they stay in the "
+                         "spool", self.path, len(bad), self.corrupt_path, type(exc).__name__, exc)
+            return 0
+        for _, _, reason in bad[:LOGGED_ASIDE]:
+            logger.warning("Spool %s: an entry moved to %s: %s", self.path, self.corrupt_path, reason)
+        if len(bad) > LOGGED_ASIDE:
+            logger.warning("Spool %s: %d more entries moved to %s", self.path, len(bad) - LOGGED_ASIDE,
+                           self.corrupt_path)
+        self._blank_locked([(offset, text) for offset, text, _ in bad])
+        return len(bad)
+
+    def blank(self, entries: Iterable[SpoolEntry | str]) -> None:
+        """Remove entries (read by :meth:`read`, or given as their exact line: one occurrence each) by
+        overwriting them with spaces in place, which needs no free disk space."""
+        found = [(e.offset, e.line) if isinstance(e, SpoolEntry) else (-1, e) for e in entries]
+        if not found:
+            return
+        with self._locked():
+            if self.path.exists():
+                self._blank_locked(found)
+
+    def _blank_locked(self, found: list[tuple[int, str]]) -> None:
+        missing: list[str] = []
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            size = os.fstat(fd).st_size
+            for offset, text in found:
+                raw = _raw(text)
+                if offset < 0:
+                    missing.append(text)
+                elif offset + len(raw) == size and os.pread(fd, len(raw), offset) == raw:  # the cut tail
+                    os.ftruncate(fd, offset)
+                    size = offset
+                elif os.pread(fd, len(raw) + 1, offset) == raw + b"\n":
+                    os.pwrite(fd, b" " * len(raw), offset)
+                else:  # moved by a rewrite since it was read
+                    missing.append(text)
+            if missing:  # by content, one occurrence each
+                todo = Counter(missing)
+                lines, _ = _split(os.pread(fd, size, 0))
+                for offset, raw in lines:
+                    text = _text(raw)
+                    if todo[text] > 0:
+                        todo[text] -= 1
+                        os.pwrite(fd, b" " * len(raw), offset)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def compact(self) -> int:
+        """Delete the file when it holds no entry any more, else rewrite it without the blank lines when
+        the disk has room for that (the blank lines stay otherwise); returns the entries remaining."""
+        with self._locked():
+            self.tmp_path.unlink(missing_ok=True)
+            data = self._read_bytes()
+            lines, tail = _split(data)
+            remaining = len(lines) + (1 if tail else 0)
             if not remaining:
-                self.path.unlink(missing_ok=True)
-            else:
-                tmp = self.path.with_name(self.path.name + ".tmp")
-                with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-                    f.write("".join(line + "\n" for line in remaining))
+                if self.path.exists():
+                    self.path.unlink()
+                    _fsync_dir(self.path.parent)
+                return 0
+            kept = b"".join(raw + b"\n" for _, raw in lines) + (tail[1] if tail else b"")
+            if len(kept) == len(data):
+                return remaining
+            stat = os.statvfs(self.path.parent)
+            if stat.f_bavail * stat.f_frsize < len(kept) + REWRITE_MARGIN:
+                logger.info("Spool %s: written entries left blank in place (no room to rewrite the file)", self.path)
+                return remaining
+            try:
+                with open(self.tmp_path, "wb") as f:
+                    f.write(kept)
                     f.flush()
                     os.fsync(f.fileno())
-                os.replace(tmp, self.path)
+                os.replace(self.tmp_path, self.path)
+            except OSError as exc:
+                self.tmp_path.unlink(missing_ok=True)
+                logger.warning("Spool %s: not rewritten (%s); written entries stay blank in place", self.path, exc)
+                return remaining
             _fsync_dir(self.path.parent)
-            return len(remaining)
+            return remaining
 
-
-@dataclass
-class ReplayResult:
-    replayed: int = 0  # entries read from the spool
-    written: int = 0  # articles written (new or changed)
-    unchanged: int = 0  # articles the store already held with the same content (their sighting recorded)
-    touches: int = 0  # spooled sightings written
-    remaining: int = 0  # entries still in the spool afterwards
-    error: str | None = None  # why the replay stopped early, if it did
-
-    def summary(self) -> str:
-        line = (f"replay: replayed={self.replayed} written={self.written} unchanged={self.unchanged} "
-                f"touches={self.touches} remaining={self.remaining}")
-        return line + (f" error={self.error}" if self.error else "")
-
-
-def replay(spool: Spool, store: Store, batch_size: int = 500) -> ReplayResult:
-    """Write every spooled entry to the (open) ``store`` through dedup, removing what was written.
-
-    Dedup is the crawl's: the content hash is compared with the stored one — equal: only the sighting is
-    recorded (``unchanged``); different: the next revision is written; absent: revision 1. A key that
-    occurs twice in the spool is classified against the state the first occurrence left. Batches are
-    written in spool order; the first batch the store fails stops the replay (what it did not write stays
-    in the spool; rejected records of a partly written batch stay too).
-    """
-    entries = spool.read()
-    result = ReplayResult(replayed=len(entries))
-    state: dict[str, StoredState | None] = {}
-    batch: list[tuple[SpoolEntry, Record | None]] = []
-
-    def write_batch() -> bool:
-        records = [rec for _, rec in batch if rec is not None]
-        touches = [(e.key, e.seen_at) for e, rec in batch if rec is None]
-        failed: set[int] = set()
-        try:
-            store.write(records, touches)
-        except StoreWriteError as exc:
-            failed = {id(r) for r in exc.records}
-            result.error = str(exc)
-            if exc.touches:  # sightings are not told apart: keep them all for the next replay
-                failed |= {id(e) for e, rec in batch if rec is None}
-        except Exception as exc:  # noqa: BLE001 — the store went away: stop, keep the rest
-            result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            return False
-        done = []
-        for e, rec in batch:
-            if (id(rec) if rec is not None else id(e)) in failed:
-                continue
-            done.append(e.line)
-            if rec is not None:
-                result.written += 1
-            elif e.kind == "touch":
-                result.touches += 1
-            else:
-                result.unchanged += 1
-        spool.remove(done)
-        batch.clear()
-        return True
-
-    for entry in entries:
-        if entry.kind == "item" and any(rec is not None and rec.key == entry.key for _, rec in batch):
-            if not write_batch():  # the same article twice in a batch: write the first one first
-                break
-        try:
-            rec = classify(entry, store, state)
-        except Exception as exc:  # noqa: BLE001 — lookup failed: the store went away
-            result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            break
-        batch.append((entry, rec))
-        if len(batch) >= batch_size and not write_batch():
-            break
-    else:
-        if batch:
-            write_batch()
-    result.remaining = len(spool)
-    return result
-
-
-def classify(entry: SpoolEntry, store: Store, state: dict[str, StoredState | None]) -> Record | None:
-    """The record to write for a spooled item, or None when only a sighting is left to record."""
-    if entry.kind == "touch":
-        return None
-    item = entry.item
-    key = entry.key
-    stored = state[key] if key in state else store.lookup(key)
-    digest = content_hash(item)
-    if stored is not None and stored.content_hash == digest:
-        state[key] = stored
-        return None
-    item = {**item, "content_hash": digest, "revision": 1 if stored is None else stored.revision + 1}
-    state[key] = StoredState(digest, item["revision"])
-    return build_record(item, entry.seen_at)
+    def remove(self, entries: Iterable[SpoolEntry | str]) -> int:
+        """Remove entries (see :meth:`blank`), keep everything else — including lines appended meanwhile —
+        then :meth:`compact`; returns the entries that remain."""
+        self.blank(entries)
+        return self.compact()

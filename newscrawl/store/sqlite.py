@@ -16,7 +16,8 @@ import sqlite3
 import orjson
 from pathlib import Path
 
-from .base import HISTORY_LENGTH, EntrySighting, Record, Store, StoredState, StoreUnavailable, merge_entries
+from .base import (HISTORY_LENGTH, EntrySighting, Record, Store, StoredState, StoreUnavailable, StoreWriteError,
+                   merge_entries)
 from .base import chunked
 
 SCHEMA = """
@@ -114,13 +115,57 @@ class SQLiteStore(Store):
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def write(self, records: list[Record], touches: list[tuple[str, str]]) -> int:
-        with self.conn:  # one transaction per batch
+        """One transaction per batch. When SQLite refuses part of it (a constraint or trigger, a value it
+        cannot hold), the batch is written again record by record and :class:`StoreWriteError` names the
+        refused ones with the reason; a failing store (locked, disk full, I/O) fails the whole batch."""
+        try:
+            with self.conn:
+                for rec in records:
+                    self._upsert_article(rec)
+                for ekey, seen in merge_entries(records).items():
+                    self._upsert_entry(ekey, seen)
+                self._touch(touches)
+            return len(records)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError:  # IntegrityError, DataError, ...: find out which operations
+            return self._write_each(records, touches)
+
+    def _touch(self, touches: list[tuple[str, str]]) -> None:
+        self.conn.executemany("UPDATE articles SET last_seen = ? WHERE key = ? AND last_seen < ?",
+                              [(when, key, when) for key, when in touches])
+
+    def _write_each(self, records: list[Record], touches: list[tuple[str, str]]) -> int:
+        refused: dict[int, str] = {}
+        failed_touches: list[tuple[str, str]] = []
+        with self.conn:
+            self.conn.execute("BEGIN")
             for rec in records:
-                self._upsert_article(rec)
-            for ekey, seen in merge_entries(records).items():
-                self._upsert_entry(ekey, seen)
-            self.conn.executemany("UPDATE articles SET last_seen = ? WHERE key = ? AND last_seen < ?",
-                                  [(when, key, when) for key, when in touches])
+                self.conn.execute("SAVEPOINT one")
+                try:
+                    self._upsert_article(rec)
+                    for ekey, seen in merge_entries([rec]).items():
+                        self._upsert_entry(ekey, seen)
+                except sqlite3.OperationalError:
+                    raise
+                except sqlite3.DatabaseError as exc:
+                    self.conn.execute("ROLLBACK TO one")
+                    refused[id(rec)] = f"the embedded store refused it: {type(exc).__name__}: {str(exc)[:300]}"
+                self.conn.execute("RELEASE one")
+            self.conn.execute("SAVEPOINT one")
+            try:
+                self._touch(touches)
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError:
+                self.conn.execute("ROLLBACK TO one")
+                failed_touches = list(touches)
+            self.conn.execute("RELEASE one")
+        if refused or failed_touches:
+            rejected = [rec for rec in records if id(rec) in refused]
+            message = (f"the embedded store refused {len(rejected)} records and {len(failed_touches)} sightings: "
+                       f"{next(iter(refused.values()), '')}")
+            raise StoreWriteError(message, len(rejected) + len(failed_touches), rejected, failed_touches, refused)
         return len(records)
 
     def _upsert_article(self, rec: Record) -> None:

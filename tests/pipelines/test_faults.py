@@ -234,7 +234,8 @@ def test_spool_moves_a_line_cut_short_by_a_crash_aside(tmp_path):
     entries = spool.read()
     assert [e.key for e in entries] == ["heute:1"]
     assert len(spool) == 1
-    assert spool.corrupt_path.read_text(encoding="utf-8").startswith('{"kind": "item", "item": {"site": "heu')
+    [aside] = read_jsonl(spool.corrupt_path)  # set aside with the reason (issue 11, D9)
+    assert aside["line"] == '{"kind": "item", "item": {"site": "heu' and "cut short" in aside["reason"]
 
 
 def test_replay_dedups_against_the_store_and_within_the_spool(tmp_path):
