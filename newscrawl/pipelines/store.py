@@ -9,9 +9,13 @@ that fails mid-run after the store's bounded retries, items whose dedup could no
 the spool (:mod:`newscrawl.store.spool`), appended and fsynced once per flush. At open, when the store is
 reachable, the spool left by earlier runs is drained first through the same dedup and store logic.
 
-Stats: ``newscrawl/store/{written,spooled,spooled_touches,write_errors,unavailable,lost}`` and, for the
-drain at open, ``newscrawl/spool/{replayed,written,unchanged,touches,remaining}``. Switched off with
-``NEWSCRAWL_STORE_ENABLED = False``.
+A flush is never cut short: closing waits for a periodic flush that is writing and counts it. When
+neither the store nor the spool can take a flush (a full disk), its items are lost: counted as items in
+``newscrawl/store/lost`` (sightings in ``lost_touches``), with one ERROR line.
+
+Stats: ``newscrawl/store/{written,spooled,spooled_touches,write_errors,unavailable,lost,lost_touches}`` and,
+for the drain at open, ``newscrawl/spool/{replayed,written,unchanged,touches,remaining,corrupt}``. Switched
+off with ``NEWSCRAWL_STORE_ENABLED = False``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 
 from ..records import item_dict
 
-from ..store import FlushResult, StoreWriteError, build_record, replay, store_client
+from ..store import FlushResult, ItemsLost, StoreWriteError, build_record, replay, store_client
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ class StorePipeline:
         self.client = client
         self.flush_interval = flush_interval
         self._ticker: asyncio.Task | None = None
+        self._periodic: asyncio.Future | None = None  # the periodic flush in progress
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -75,18 +80,23 @@ class StorePipeline:
         if spool is None or not spool.path.exists():
             return
         result = await self.client.call(replay, spool, self.client.store, self.client.buffer_size)
-        if not result.replayed and not result.remaining:
+        if not result.replayed and not result.remaining and not result.corrupt:
             return
         stats = self.crawler.stats
-        for name in ("replayed", "written", "unchanged", "touches", "remaining"):
+        for name in ("replayed", "written", "unchanged", "touches", "remaining", "corrupt"):
             stats.set_value(f"newscrawl/spool/{name}", getattr(result, name))
+        if result.corrupt:
+            logger.error("%d spooled entries cannot be written and were set aside to %s with the reason",
+                         result.corrupt, spool.corrupt_path)
         log = logger.error if result.remaining else logger.info
         log("Drained the spool %s first: %s", spool.path, result.summary())
 
     async def _tick(self):
         while True:
             await asyncio.sleep(self.flush_interval)
-            await self._guard(self.client.flush())
+            # Shielded: cancelling the ticker at close must not abandon a write in progress uncounted.
+            self._periodic = asyncio.ensure_future(self._guard(self.client.flush()))
+            await asyncio.shield(self._periodic)
 
     async def _guard(self, write) -> None:
         try:
@@ -94,15 +104,25 @@ class StorePipeline:
         except StoreWriteError as exc:  # only without a spool
             self.crawler.stats.inc_value("newscrawl/store/write_errors", exc.failed)
             logger.error("Store write failed: %s", exc)
-        except Exception as exc:  # noqa: BLE001 — the spool itself failed (disk full?): these items are lost
-            self.crawler.stats.inc_value("newscrawl/store/lost")
-            logger.error("Store write and spool failed, items lost: %s: %s", type(exc).__name__, str(exc)[:300])
+        except ItemsLost as exc:  # neither the store nor the spool took them (disk full?)
+            stats = self.crawler.stats
+            count_flush(stats, exc.result)
+            stats.inc_value("newscrawl/store/lost", exc.items)
+            if exc.touches:
+                stats.inc_value("newscrawl/store/lost_touches", exc.touches)
+            logger.error("Store write and spool failed, %d items lost (and %d sightings): %s", exc.items,
+                         exc.touches, exc)
+        except Exception:  # noqa: BLE001 — not a write failure (closing the store, say): counted, with its traceback
+            self.crawler.stats.inc_value("newscrawl/store/write_errors")
+            logger.exception("Store call failed")
         else:
             count_flush(self.crawler.stats, outcome)
 
     async def close_spider(self):
         if self._ticker is not None:
             self._ticker.cancel()
+        if self._periodic is not None:
+            await self._periodic  # a periodic flush still writing: wait for it (it counts itself)
         await self._guard(self.client.flush())
         await self._guard(self.client.release())
         spooled = self.crawler.stats.get_value("newscrawl/store/spooled", 0)
