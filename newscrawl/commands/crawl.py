@@ -19,13 +19,12 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from ..cron import EXIT_QUEUE_LOST, QUEUE_LOST_REASON
+from ..cron import EXIT_QUEUE_LOST, QUEUE_LOST_REASON, STORE_FAILURE_STATS
 
 logger = logging.getLogger(__name__)
 
 STORE_FAILURE_EXIT = 1
-FAILURE_STATS = ("newscrawl/store/unavailable", "newscrawl/store/spooled", "newscrawl/store/spooled_touches",
-                 "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/store/lost")
+FAILURE_STATS = STORE_FAILURE_STATS  # one list for `crawl` and `cronrun` (spool/corrupt, lost_touches included)
 
 
 def store_failures(stats: dict) -> list[str]:

@@ -30,12 +30,25 @@ def test_a_healthy_run_and_an_incremental_run_that_fetched_nothing_new_exit_0():
     assert codes(quiet, nothing) == []
 
 
-@pytest.mark.parametrize("stat", ["newscrawl/store/unavailable", "newscrawl/store/spooled",
-                                  "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/store/lost"])
+STORE_STATS = ["newscrawl/store/unavailable", "newscrawl/store/spooled", "newscrawl/store/spooled_touches",
+               "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/spool/corrupt",
+               "newscrawl/store/lost", "newscrawl/store/lost_touches"]
+
+
+@pytest.mark.parametrize("stat", STORE_STATS)
 def test_store_failures_exit_3(stat):
     problems = evaluate({**HEALTHY, stat: "MongoDB unreachable" if stat.endswith("unavailable") else 2}, FULL,
                         floors=FLOORS)
     assert [p.code for p in problems] == [EXIT_STORE] and stat.split("/", 1)[1] in problems[0].message
+
+
+@pytest.mark.parametrize("stat", STORE_STATS)
+def test_scrapy_crawl_fails_on_the_same_store_stats(stat):
+    """`scrapy crawl` exits 1 on each stat that makes `cronrun` exit 3 (it missed spool/corrupt and
+    store/lost_touches, so a crawl that set entries aside exited 0)."""
+    from newscrawl.commands.crawl import store_failures
+
+    assert store_failures({"finish_reason": "finished", stat: 2}) == [f"{stat}=2"]
 
 
 def test_nothing_fetched_exits_4_and_says_why():
