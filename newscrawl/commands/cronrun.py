@@ -24,6 +24,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 from scrapy.extensions.feedexport import FeedExporter
@@ -35,16 +36,24 @@ from ..cron import (EXIT_LOCKED, LockHeld, RunCollector, RunLock, build_summary,
 logger = logging.getLogger(__name__)
 
 
-def feed_file(crawler) -> Path | None:
-    """The local JSON Lines file this run exported to, if any."""
-    if getattr(crawler, "_extensions", None) is None:  # the crawl never started
+class FeedFile:
+    """The local JSON Lines file this run exports to, if any: the crawler's FeedExporter, taken when the spider
+    opened (a crawl that never started has none)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.exporter: FeedExporter | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    def spider_opened(self, spider):
+        self.exporter = self.crawler.get_extension(FeedExporter)
+
+    def path(self) -> Path | None:
+        for slot in getattr(self.exporter, "slots", None) or []:
+            path = getattr(slot.storage, "path", None)
+            if path and slot.format in ("jsonlines", "jl"):
+                return Path(path)
         return None
-    exporter = crawler.get_extension(FeedExporter)
-    for slot in getattr(exporter, "slots", None) or []:
-        path = getattr(slot.storage, "path", None)
-        if path and slot.format in ("jsonlines", "jl"):
-            return Path(path)
-    return None
 
 
 def summary_file(jsonl: Path | None, output_dir: str, spider: str, started_at: datetime) -> Path:
@@ -119,8 +128,8 @@ class Command(BaseRunSpiderCommand):
         settings = self.settings
         started_at = datetime.now(timezone.utc)
         t0 = time.monotonic()
-        crawler = self._create_crawler(name)
-        collector = RunCollector(crawler)
+        crawler = self.crawler_process.create_crawler(name)
+        collector, feed = RunCollector(crawler), FeedFile(crawler)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         duration = time.monotonic() - t0
@@ -132,7 +141,7 @@ class Command(BaseRunSpiderCommand):
         problems = evaluate(stats, collector.coverage(), max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS", 0),
                             floors=floors, min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS", 10),
                             started=not self.crawler_process.bootstrap_failed)
-        jsonl = feed_file(crawler)
+        jsonl = feed.path()
         summary = build_summary(name, stats, collector, problems, duration=duration,
                                 jsonl=str(jsonl) if jsonl else None, started_at=started_at)
         path = summary_file(jsonl, settings.get("NEWSCRAWL_OUTPUT_DIR") or "output", name, started_at)
