@@ -1,6 +1,7 @@
 """Distributed crawling on Redis with scrapy-redis: one shared request queue and fingerprint set for N workers.
 
-With ``REDIS_URL`` set, ``newscrawl.settings`` switches the scheduler to scrapy-redis's (:class:`Scheduler`, a
+With the ``REDIS_URL`` setting set (``-s``, the project or the environment), the newscrawl add-on
+(:func:`newscrawl.addon.redis_mode`) switches the scheduler to scrapy-redis's (:class:`Scheduler`, a
 subclass that only drops a deprecated stats call)
 with :class:`ReliablePriorityQueue` as its queue, the duplicate filter to ``scrapy_redis.dupefilter.RFPDupeFilter``
 (shared fingerprints, ``SCHEDULER_PERSIST``) and turns on :class:`RedisCrawlExtension`.
@@ -303,7 +304,7 @@ class RedisCrawlExtension:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
         check_uri("REDIS_URL", crawler.settings.get("REDIS_URL"))  # before redis-py quotes parts of it in errors
-        ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_POLL", 0.5),
+        ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_POLL"),
                   crawler.settings.getfloat("NEWSCRAWL_REDIS_WORKER_TTL"))
         crawler.signals.connect(ext.spider_opened, signals.spider_opened)
         crawler.signals.connect(ext.spider_idle, signals.spider_idle)

@@ -39,8 +39,10 @@ class JsonLinesExporter(JsonLinesItemExporter):
 def run_uri_params(params: dict, spider) -> dict:
     """Feed URI parameters (Scrapy's ``uri_params`` feed option) plus ``run_id``: the UTC time to the
     microsecond, the process id and a random part. Scrapy's ``%(time)s`` has whole seconds only, so two runs
-    started in the same second (two cron jobs) shared one file, their lines mixed."""
-    return {**params, "run_id": f"{params['batch_time']}-{os.getpid()}-{uuid.uuid4().hex[:6]}"}
+    started in the same second (two cron jobs) shared one file, their lines mixed. And ``output_dir``: the
+    run's ``NEWSCRAWL_OUTPUT_DIR``, read from its final settings (``-s`` included) when the feed opens."""
+    return {**params, "run_id": f"{params['batch_time']}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
+            "output_dir": spider.crawler.settings["NEWSCRAWL_OUTPUT_DIR"]}
 
 
 class NewFileFeedStorage(FileFeedStorage):

@@ -21,6 +21,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
+from ..addon import keep_old_names, resolve, warn_deprecated
 from ..credentials import redact
 from ..cron import EXIT_STORE
 from ..store import ReplayResult, StoreUnavailable, replay, spool_from_settings, store_from_settings
@@ -45,7 +46,10 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if args:
             raise UsageError("scrapy replay takes no arguments")
+        resolve(self.settings)  # what the add-on does for a crawl: this command has no crawler
         configure_logging(self.settings)
+        warn_deprecated(self.settings)
+        keep_old_names(self.settings)
         spool = spool_from_settings(self.settings)
         store = store_from_settings(self.settings)
         try:
@@ -55,11 +59,11 @@ class Command(ScrapyCommand):
             result = ReplayResult(remaining=len(spool), error="store unavailable")
         else:
             try:
-                result = replay(spool, store, batch_size=max(1, self.settings.getint("MONGO_BUFFER_SIZE", 500)))
+                result = replay(spool, store, batch_size=max(1, self.settings.getint("NEWSCRAWL_STORE_BUFFER_SIZE")))
             finally:
                 store.close()
             if result.error:  # a client's error text: without the URI's credentials (newscrawl.credentials)
-                result.error = redact(result.error, self.settings.get("MONGO_URI") or "")
+                result.error = redact(result.error, self.settings["MONGO_URI"])
                 logger.error("Replay stopped early (%s): %s", store.describe(), result.error)
         print(result.summary(), flush=True)
         if result.corrupt:

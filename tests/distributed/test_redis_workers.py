@@ -165,16 +165,17 @@ def test_worker_killed_mid_crawl_and_restarted_loses_nothing(tmp_path, generated
     assert not list(client.scan_iter(match="heute:requests:inflight:*"))
 
 
-def test_without_redis_url_the_settings_are_scrapys_own(monkeypatch):
-    import importlib
+def test_without_redis_url_the_settings_are_scrapys_own():
+    """The add-on switches to scrapy-redis only with REDIS_URL (tests/test_settings.py: from -s and the environment)."""
+    from scrapy.settings import Settings
 
-    import newscrawl.settings as settings
+    from newscrawl.addon import resolve
 
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    plain = importlib.reload(settings)
-    assert not hasattr(plain, "SCHEDULER") and not hasattr(plain, "DUPEFILTER_CLASS")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
-    redis_on = importlib.reload(settings)
-    assert redis_on.DUPEFILTER_CLASS == "scrapy_redis.dupefilter.RFPDupeFilter" and redis_on.SCHEDULER_PERSIST
-    monkeypatch.delenv("REDIS_URL")
-    importlib.reload(settings)
+    plain = Settings()
+    plain.setmodule("newscrawl.settings", priority="project")
+    plain.set("REDIS_URL", "", priority="cmdline")
+    resolve(plain)
+    assert plain["SCHEDULER"] == "scrapy.core.scheduler.Scheduler" and plain.get("SCHEDULER_PERSIST") is None
+    plain.set("REDIS_URL", "redis://127.0.0.1:1/0", priority="cmdline")
+    resolve(plain)
+    assert plain["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter" and plain["SCHEDULER_PERSIST"]
