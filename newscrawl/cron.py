@@ -26,8 +26,6 @@ from typing import Any, Mapping
 
 from scrapy import signals
 
-from .store import DEFAULT_STATE
-
 # Exit codes, most severe first when several checks fail (the summary lists them all).
 EXIT_OK = 0
 EXIT_STORE = 3  # the store was unreachable, writes failed or items were spooled
@@ -48,8 +46,7 @@ STORE_FAILURE_STATS = ("newscrawl/store/unavailable", "newscrawl/store/spooled",
                        "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/spool/corrupt",
                        "newscrawl/store/lost", "newscrawl/store/lost_touches")
 
-COVERAGE_FIELDS = ("headline", "published", "authors_or_source", "lead_image_credit")
-DEFAULT_FLOORS = "headline=0.99,published=0.95,authors_or_source=0.5,lead_image_credit=0.5"
+COVERAGE_FIELDS = ("headline", "published", "authors_or_source", "lead_image_credit")  # NEWSCRAWL_COVERAGE_FLOORS
 
 
 # -- the lock ---------------------------------------------------------------------------------------------
@@ -105,7 +102,7 @@ class RunLock:
 
 
 def lock_path(settings, spider: str) -> Path:
-    folder = settings.get("NEWSCRAWL_LOCK_DIR") or Path(settings.get("NEWSCRAWL_STATE") or DEFAULT_STATE).parent
+    folder = settings.get("NEWSCRAWL_LOCK_DIR") or Path(settings["NEWSCRAWL_STATE"]).parent
     return Path(folder) / f"{spider}.lock"
 
 

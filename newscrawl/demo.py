@@ -9,12 +9,12 @@ it exercises exactly what a production run does, minus the internet.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from . import settings as project_settings  # the defaults with the environment, as the crawl sees them
 from .mirror import serve
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def summarise(path: Path) -> str:
 
 
 def main() -> int:
-    output_dir = Path(os.environ.get("NEWSCRAWL_OUTPUT_DIR", "output"))
+    output_dir = Path(project_settings.NEWSCRAWL_OUTPUT_DIR)
     started = time.time()
     with serve(MIRROR) as base_url:
         print(f"serving the heute.at mirror at {base_url}", flush=True)

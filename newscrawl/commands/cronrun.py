@@ -90,7 +90,7 @@ class Command(BaseRunSpiderCommand):
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
         settings = self.settings
-        if ("NEWSCRAWL_INCREMENTAL" not in os.environ
+        if ("NEWSCRAWL_INCREMENTAL" not in settings.getdict("NEWSCRAWL_FROM_ENVIRONMENT")
                 and settings.getpriority("NEWSCRAWL_INCREMENTAL") < SETTINGS_PRIORITIES["cmdline"]):
             settings.set("NEWSCRAWL_INCREMENTAL", True, priority="cmdline")
         try:
@@ -138,13 +138,13 @@ class Command(BaseRunSpiderCommand):
             stats = crawler.stats.get_stats()
         except RuntimeError:  # the crawl never started, so it has no stats
             stats = {}
-        problems = evaluate(stats, collector.coverage(), max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS", 0),
-                            floors=floors, min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS", 10),
+        problems = evaluate(stats, collector.coverage(), max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS"),
+                            floors=floors, min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"),
                             started=not self.crawler_process.bootstrap_failed)
         jsonl = feed.path()
         summary = build_summary(name, stats, collector, problems, duration=duration,
                                 jsonl=str(jsonl) if jsonl else None, started_at=started_at)
-        path = summary_file(jsonl, settings.get("NEWSCRAWL_OUTPUT_DIR") or "output", name, started_at)
+        path = summary_file(jsonl, settings["NEWSCRAWL_OUTPUT_DIR"], name, started_at)
         try:
             write_json(path, summary)
         except OSError as exc:
