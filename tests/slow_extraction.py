@@ -11,7 +11,7 @@ from newscrawl.extract.sites import Site
 SPIN_SECONDS = 120.0  # far beyond any budget the tests set; the loop still ends by itself
 
 
-class SlowSite(Site):
+class SlowSite(Site, register=False):
     """Spins in its override (pure Python, as a runaway text step would) for SPIN_SECONDS."""
 
     NAME = "slow"

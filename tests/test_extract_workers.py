@@ -29,7 +29,7 @@ def page() -> tuple[str, str]:
     return (HEUTE_MIRROR / "s" / f"{PAGE_ID}.html").read_text(encoding="utf-8"), f"https://www.heute.at/s/x-{PAGE_ID}"
 
 
-class CrashingSite(Site):
+class CrashingSite(Site, register=False):
     """Kills the worker process while extracting, as long as its marker file does not exist; with
     ``once``, it creates the marker first, so the next attempt succeeds."""
 
@@ -47,8 +47,9 @@ class CrashingSite(Site):
         super().refine(page, cands)
 
 
-class FailingSite(Site):
+class FailingSite(Site, register=False):
     NAME = "failing"
+    HOSTS = ("failing.invalid",)
 
     def refine(self, page, cands):
         raise ValueError("a bug in a site module")

@@ -207,3 +207,17 @@ def test_a_site_added_as_one_file_is_listed_and_crawled(tmp_path, project_with_a
     assert "newscrawl/sections/fetched" not in first.stderr  # the feed gave articles: no fallback
     assert read_jsonl(tmp_path / "again.jsonl") == [] and stat(again.stderr, "newscrawl/incremental/skipped") == 3
     assert len(pages) == len(IDS)  # the second run fetched no article again
+
+
+def test_one_host_one_site_and_test_sites_stay_out_of_the_registry(registry):
+    with pytest.raises(TypeError, match="both serve heute.at"):
+        class Copy(Site):
+            NAME = "copy_test"
+            HOSTS = ("heute.at",)
+
+    class Explicit(Site, register=False):  # a test's site, passed to extract() explicitly
+        NAME = "explicit_test"
+        HOSTS = ("heute.at",)
+
+    assert "copy_test" not in all_sites() and "explicit_test" not in all_sites()
+    assert type(site_for("https://www.heute.at/s/x-100148088")) is Heute

@@ -51,8 +51,10 @@ class Site:
 
     article_pattern: ClassVar[re.Pattern[str] | None] = None  # ARTICLE_URL compiled
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        """Check the declaration once, when the module is imported, and register a class that names a site."""
+    def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
+        """Check the declaration once, when the module is imported, and register a class that names a site.
+        ``class X(Site, register=False)`` declares a site that :func:`site_for` never picks by itself (a test's
+        site, passed explicitly): a registered one would take over its hosts in the whole process."""
         super().__init_subclass__(**kwargs)
         if "ARTICLE_URL" in cls.__dict__ and cls.ARTICLE_URL is not None:
             try:
@@ -72,6 +74,13 @@ class Site:
         for source in cls.DISCOVERY:
             if not isinstance(source, (Sitemap, NewsSitemap, Feed, Sections)):
                 raise TypeError(f"{cls.__qualname__}.DISCOVERY: {source!r} is no Sitemap, NewsSitemap, Feed or Sections")
+        if not register:
+            return
+        for other in _registry.values():
+            shared = set(other.HOSTS) & set(cls.HOSTS)
+            if shared and other.NAME != cls.NAME:
+                raise TypeError(f"{cls.__qualname__} and {other.__qualname__} both serve {sorted(shared)[0]}: "
+                                "one host, one site")
         known = _registry.get(cls.NAME)
         if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
             raise TypeError(f"two sites named {cls.NAME!r}: {known.__module__}.{known.__qualname__} and "
