@@ -55,6 +55,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
+from . import engine_slot
 from .credentials import check_uri
 from .cron import QUEUE_LOST_REASON as LOST_REASON
 from .redis_link import RedisUnavailable, redis_client
@@ -325,6 +326,7 @@ class RedisCrawlExtension:
         queue = self.queue
         if queue is None:
             return
+        engine_slot.check(self.crawler.engine)  # closes the crawl (scrapy_internals_changed) when Scrapy changed it
         logger.info("Redis worker %s on %s at %s", queue.worker, queue.key, self.scheduler.link.url)
         try:
             queue.heartbeat(self.ttl)
@@ -345,9 +347,8 @@ class RedisCrawlExtension:
             self.ack_finished()
             queue.requeue_orphans()
             engine = self.crawler.engine
-            slot = getattr(engine, "_slot", None)
-            if slot is not None and not engine.needs_backout() and (len(queue) or engine.spider_is_idle()):
-                slot.nextcall.schedule()  # an idle engine polls the scheduler (and its idle rule) only every 5 s
+            if not engine.needs_backout() and (len(queue) or engine.spider_is_idle()):
+                engine_slot.wake(engine)  # an idle engine polls the scheduler (and its idle rule) only every 5 s
         except RedisUnavailable:
             if scheduler.link.expired():
                 self.give_up()
@@ -378,10 +379,10 @@ class RedisCrawlExtension:
 
     def ack_finished(self) -> None:
         """Acknowledge the taken requests the engine has finished (no longer in its in-progress set)."""
-        queue, slot = self.queue, getattr(self.crawler.engine, "_slot", None)
-        if queue is None or slot is None:
+        queue, requests = self.queue, engine_slot.in_progress(self.crawler.engine)
+        if queue is None or requests is None:
             return
-        in_progress = {r.meta.get(TOKEN_META) for r in slot.inprogress}
+        in_progress = {r.meta.get(TOKEN_META) for r in requests}
         queue.ack([t for t in queue.taken if t not in in_progress])
 
     def spider_idle(self, spider):
