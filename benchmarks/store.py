@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pymongo import MongoClient  # noqa: E402
 from scrapy.exceptions import DropItem  # noqa: E402
-from scrapy.utils.test import get_crawler  # noqa: E402
 
 from newscrawl.pipelines.dedup import DedupPipeline  # noqa: E402
 from newscrawl.pipelines.store import StorePipeline  # noqa: E402
 from newscrawl.records import content_hash  # noqa: E402
 from newscrawl.store import MongoStore, build_record  # noqa: E402
 from tests.conftest import free_port, wait_for_mongo  # noqa: E402
+from tests.project_crawler import project_crawler  # noqa: E402
 
 WORDS = ("Wien Regierung Wetter Unwetter Hofer Netflix Bundesland Polizei Feuerwehr Gemeinde Stadt Bahn "
          "Preis Teuerung Schule Kinder Sommer Hitze Gewitter Warnstufe Verkehr Stau Unfall").split()
@@ -73,14 +73,13 @@ async def run_pipeline(pipeline, items) -> float:
 
 
 def crawler_for(settings: dict):
-    crawler = get_crawler(settings_dict=settings)
-    crawler.stats.open_spider()
-    return crawler
+    return project_crawler(**settings)
 
 
 def bulk_store(uri: str, items) -> float:
     db = f"bench_{uuid.uuid4().hex[:8]}"
-    crawler = crawler_for({"MONGO_URI": uri, "MONGO_DATABASE": db, "MONGO_BUFFER_SIZE": 500, "MONGO_FLUSH_INTERVAL": 0})
+    crawler = crawler_for({"MONGO_URI": uri, "MONGO_DATABASE": db, "NEWSCRAWL_STORE_BUFFER_SIZE": 500,
+                           "NEWSCRAWL_STORE_FLUSH_INTERVAL": 0})
     rate = asyncio.run(run_pipeline(StorePipeline.from_crawler(crawler), items))
     assert crawler.stats.get_value("newscrawl/store/written") == len(items), crawler.stats.get_stats()
     return rate

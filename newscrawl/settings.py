@@ -104,6 +104,7 @@ NEWSCRAWL_VALIDATE_ENABLED = True
 NEWSCRAWL_NORMALISE_ENABLED = True
 NEWSCRAWL_DEDUP_ENABLED = True
 NEWSCRAWL_STORE_ENABLED = True
+EXTENSIONS = {"newscrawl.store.StoreExtension": 100}  # the one store client of the dedup, store and incremental parts
 
 # Store: MongoDB when MONGO_URI is set, else the embedded SQLite file NEWSCRAWL_STATE.
 MONGO_URI = ""

@@ -1,7 +1,7 @@
 """Store: write new and changed articles to MongoDB (``MONGO_URI``) or the embedded SQLite store.
 
-Writes are buffered (``MONGO_BUFFER_SIZE`` items) and flushed when the buffer is full, every
-``MONGO_FLUSH_INTERVAL`` seconds and at close, on the store's worker thread.
+Writes are buffered (``NEWSCRAWL_STORE_BUFFER_SIZE`` items) and flushed when the buffer is full, every
+``NEWSCRAWL_STORE_FLUSH_INTERVAL`` seconds and at close, on the store client's thread (:mod:`newscrawl.store.client`).
 
 Nothing is lost when the store fails. A store unreachable at open is logged as one ERROR line (URI
 credentials masked) and the crawl goes on; items that cannot be written — the store down at open, a batch
@@ -28,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 
 from ..records import item_dict
 
-from ..store import FlushResult, ItemsLost, StoreWriteError, build_record, replay, store_client
+from ..store import FlushResult, ItemsLost, build_record, replay, store_client
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +57,9 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSCRAWL_STORE_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_STORE_ENABLED"):
             raise NotConfigured("NEWSCRAWL_STORE_ENABLED is off")
-        return cls(crawler, store_client(crawler), crawler.settings.getfloat("MONGO_FLUSH_INTERVAL", 5.0))
+        return cls(crawler, store_client(crawler), crawler.settings.getfloat("NEWSCRAWL_STORE_FLUSH_INTERVAL"))
 
     async def open_spider(self):
         await self.client.acquire()
@@ -77,7 +77,7 @@ class StorePipeline:
     async def _drain(self) -> None:
         """Replay what earlier runs spooled before this run's items reach the store."""
         spool = self.client.spool
-        if spool is None or not spool.path.exists():
+        if not spool.path.exists():
             return
         result = await self.client.call(replay, spool, self.client.store, self.client.buffer_size)
         if not result.replayed and not result.remaining and not result.corrupt:
@@ -101,9 +101,6 @@ class StorePipeline:
     async def _guard(self, write) -> None:
         try:
             outcome = await write
-        except StoreWriteError as exc:  # only without a spool
-            self.crawler.stats.inc_value("newscrawl/store/write_errors", exc.failed)
-            logger.error("Store write failed: %s", exc)
         except ItemsLost as exc:  # neither the store nor the spool took them (disk full?)
             stats = self.crawler.stats
             count_flush(stats, exc.result)

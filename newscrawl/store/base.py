@@ -3,25 +3,20 @@
 Both keep one document per article key with ``content_hash``, ``revision``, ``first_seen``,
 ``last_seen`` and a short ``history`` of the content hashes written, and one document per gallery slide
 (``gallery_entries``) listing the articles it appeared in. Both are used from Scrapy pipelines through
-:class:`StoreClient`, which runs every call on one worker thread so that blocking I/O never runs on the
-reactor thread and calls reach the store in the order they were made.
+:class:`~newscrawl.store.client.StoreClient`, which runs every call on one thread of its own (blocking I/O
+never runs on the reactor thread, and calls reach the store in the order they were made).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import logging
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..records import GENERIC, publisher, record_key
 from ..urls import normalise_url
 
 HISTORY_LENGTH = 10
-logger = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
@@ -133,7 +128,7 @@ def merge_entries(records: list[Record]) -> dict[str, EntrySighting]:
 
 
 class Store:
-    """Synchronous store API; implementations are only ever called from :class:`StoreClient`'s thread."""
+    """Synchronous store API; implementations are only ever called from the store client's thread."""
 
     name = "store"
 
@@ -175,7 +170,7 @@ def chunked(keys: list[str], size: int = 500) -> list[list[str]]:
 
 
 class _Unknown:
-    """What :meth:`StoreClient.lookup` answers when the store cannot be asked."""
+    """What the store client's ``lookup`` answers when the store cannot be asked."""
 
     def __repr__(self) -> str:
         return "UNKNOWN"
@@ -190,194 +185,3 @@ class FlushResult:
     spooled: int = 0  # items
     spooled_touches: int = 0
     failed: bool = False  # a write failed (its records were spooled)
-
-
-class StoreClient:
-    """Buffers writes and runs every store call on one worker thread, off the reactor.
-
-    With a :class:`~newscrawl.store.spool.Spool` the client never loses a write: a store that cannot be
-    opened, a batch the store fails or rejects, and items whose dedup could not ask the store
-    (:meth:`add_unknown`) go to the spool instead, one append and fsync per flush. While the store is
-    failing, lookups answer :data:`UNKNOWN` at once instead of waiting for timeouts; after
-    ``retry_interval`` seconds one lookup probes again, and every flush tries its batch again (with the
-    store's own bounded retries) before spooling it.
-    """
-
-    def __init__(self, store: Store, buffer_size: int = 500, spool=None, retry_interval: float = 5.0):
-        self.store = store
-        self.buffer_size = buffer_size
-        self.spool = spool
-        self.retry_interval = retry_interval
-        self.records: list[Record] = []
-        self.touches: list[tuple[str, str]] = []
-        self.unknown: list[Record] = []  # to the spool at the next flush
-        self.opened = False
-        self.unavailable: str | None = None  # why the store could not be opened
-        self.last_error: str | None = None
-        self._down_until = 0.0  # monotonic time before which the store is not asked
-        self._executor: ThreadPoolExecutor | None = None
-        self._users = 0
-        self._lock: asyncio.Lock | None = None
-
-    async def _run(self, fn: Callable, *args):
-        return await asyncio.wrap_future(self._executor.submit(fn, *args))
-
-    async def acquire(self) -> None:
-        """Open the store for one more user (pipeline); the first caller opens it, the others wait for that.
-
-        Without a spool an unreachable store raises :class:`StoreUnavailable`; with one the client stays
-        usable, :attr:`unavailable` says why, and everything written goes to the spool.
-        """
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._users == 0:
-                self._executor = ThreadPoolExecutor(max_workers=1,
-                                                    thread_name_prefix=f"newscrawl-{self.store.name}")
-                try:
-                    await self._run(self.store.open)
-                except StoreUnavailable as exc:
-                    if self.spool is None:
-                        self._shutdown()
-                        raise
-                    self.unavailable = self.last_error = str(exc)
-                except BaseException:
-                    self._shutdown()
-                    raise
-                else:
-                    self.opened = True
-            self._users += 1
-
-    def _shutdown(self) -> None:
-        self._executor.shutdown(wait=False)
-        self._executor = None
-
-    async def release(self) -> FlushResult:
-        self._users -= 1
-        result = FlushResult()
-        if self._users == 0 and self._executor is not None:
-            try:
-                result = await self.flush()
-            finally:
-                if self.opened:
-                    await self._run(self.store.close)
-                    self.opened = False
-                self._executor.shutdown(wait=True)
-                self._executor = None
-        return result
-
-    # Health, as seen from the worker thread.
-
-    def _usable(self) -> bool:
-        return self.opened and time.monotonic() >= self._down_until
-
-    def _failed(self, exc: BaseException) -> None:
-        self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-        self._down_until = time.monotonic() + self.retry_interval
-
-    @property
-    def down(self) -> bool:
-        return not self.opened or time.monotonic() < self._down_until
-
-    def _lookup(self, key: str):
-        if self.spool is None:
-            return self.store.lookup(key)
-        if not self._usable():
-            return UNKNOWN
-        try:
-            return self.store.lookup(key)
-        except Exception as exc:  # noqa: BLE001 — any store failure: the answer is unknown
-            self._failed(exc)
-            logger.error("Store lookup failed (%s): %s; dedup treats items as unknown for %.0f s",
-                         self.store.describe(), self.last_error, self.retry_interval)
-            return UNKNOWN
-
-    async def lookup(self, key: str):
-        """The stored state, None when the store has no such article, or :data:`UNKNOWN` (store failing)."""
-        if self.spool is not None and not self.opened:
-            return UNKNOWN
-        return await self._run(self._lookup, key)
-
-    async def call(self, fn: Callable, *args):
-        """Run ``fn(*args)`` — a read, or a write of a table the pipelines do not use — on the worker thread,
-        after every call made before it. Raises :class:`StoreUnavailable` when the store is not open."""
-        if self._executor is None or not self.opened:
-            raise StoreUnavailable(f"the {self.store.describe()} is not open")
-        return await self._run(fn, *args)
-
-    # Writes.
-
-    def pending(self) -> int:
-        return len(self.records) + len(self.touches) + len(self.unknown)
-
-    async def _maybe_flush(self):
-        return await self.flush() if self.pending() >= self.buffer_size else FlushResult()
-
-    async def add(self, record: Record) -> FlushResult:
-        self.records.append(record)
-        return await self._maybe_flush()
-
-    async def add_unknown(self, record: Record) -> FlushResult:
-        """An item dedup could not classify: it goes to the spool; the replay's dedup decides later."""
-        if self.spool is None:
-            raise StoreUnavailable("the store cannot be asked and there is no spool")
-        self.unknown.append(record)
-        return await self._maybe_flush()
-
-    async def touch(self, key: str, seen_at: str) -> FlushResult:
-        self.touches.append((key, seen_at))
-        return await self._maybe_flush()
-
-    async def flush(self) -> FlushResult:
-        """Write the buffer (spooling what the store cannot take). Raises :class:`ItemsLost` when items
-        could be neither written nor spooled, and without a spool :class:`StoreWriteError`."""
-        if not self.pending():
-            return FlushResult()
-        records, touches, unknown = self.records, self.touches, self.unknown
-        self.records, self.touches, self.unknown = [], [], []
-        if self.spool is not None:
-            return await self._run(self._flush, records, touches, unknown)
-        try:
-            return FlushResult(written=await self._run(self.store.write, records, touches))
-        except StoreWriteError:
-            raise
-        except Exception as exc:  # noqa: BLE001 — the store failed and there is no spool: count the loss
-            raise ItemsLost(f"{type(exc).__name__}: {str(exc)[:300]}", FlushResult(failed=True), len(records),
-                            len(touches)) from exc
-
-    def _flush(self, records: list[Record], touches: list[tuple[str, str]], unknown: list[Record]) -> FlushResult:
-        result = FlushResult()
-        spool_records, spool_touches = list(unknown), []
-        if records or touches:
-            if not self.opened:
-                spool_records += records
-                spool_touches += touches
-            else:
-                try:
-                    result.written = self.store.write(records, touches)
-                except StoreWriteError as exc:  # the store answered but rejected some operations
-                    result.failed = True
-                    result.written = len(records) - len(exc.records)
-                    spool_records += exc.records
-                    spool_touches += exc.touches
-                    self.last_error = str(exc)
-                    logger.error("Store rejected %d records and %d sightings (%s): %s",
-                                 len(exc.records), len(exc.touches), self.store.describe(), exc)
-                except Exception as exc:  # noqa: BLE001 — the store failed: the whole batch is spooled
-                    result.failed = True
-                    self._failed(exc)
-                    spool_records += records
-                    spool_touches += touches
-                    logger.error("Store write failed (%s): %s", self.store.describe(), self.last_error)
-                else:
-                    self._down_until = 0.0
-        if spool_records or spool_touches:
-            try:
-                result.spooled, result.spooled_touches = self.spool.append(spool_records, spool_touches)
-            except Exception as exc:  # noqa: BLE001 — a full or read-only disk: the append left nothing behind
-                raise ItemsLost(f"cannot append to the spool {self.spool.path}: {type(exc).__name__}: "
-                                f"{str(exc)[:300]}", result, len(spool_records), len(spool_touches)) from exc
-            logger.error("Spooled %d items and %d sightings to %s (the store could not take them; "
-                         "`scrapy replay` or the next run writes them)", result.spooled, result.spooled_touches,
-                         self.spool.path)
-        return result

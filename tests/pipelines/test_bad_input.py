@@ -9,7 +9,6 @@ import copy
 import pytest
 from pymongo import MongoClient
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
 from newscrawl.extract import extract
 from newscrawl.pipelines.dedup import DedupPipeline
@@ -17,6 +16,7 @@ from newscrawl.pipelines.normalise import NormalisePipeline
 from newscrawl.pipelines.store import StorePipeline
 from newscrawl.pipelines.validate import ValidatePipeline
 from tests.conftest import HEUTE_MIRROR, strings
+from tests.project_crawler import project_crawler
 
 GALLERY_PAGE = "100170609"  # has a 65-slide gallery
 PLAIN_PAGE = "100148088"
@@ -28,9 +28,7 @@ def article(article_id: str = GALLERY_PAGE):
 
 
 def crawler(**settings):
-    c = get_crawler(settings_dict=settings)
-    c.stats.open_spider()
-    return c
+    return project_crawler(**settings)
 
 
 def validated(item, c=None):
@@ -143,7 +141,7 @@ def test_through_every_pipeline_into_mongodb_only_whole_storable_records_arrive(
     """validate -> normalise -> dedup -> store in-process against the real server: the good and the repaired
     items are stored whole, the bad-key and oversized ones not at all, nothing is spooled."""
     uri, db = mongo_db
-    c = crawler(MONGO_URI=uri, MONGO_DATABASE=db, MONGO_FLUSH_INTERVAL=0, NEWSCRAWL_SPOOL=str(tmp_path / "spool.jsonl"))
+    c = crawler(MONGO_URI=uri, MONGO_DATABASE=db, NEWSCRAWL_STORE_FLUSH_INTERVAL=0, NEWSCRAWL_SPOOL=str(tmp_path / "spool.jsonl"))
     good = article(PLAIN_PAGE)
     repaired = article(GALLERY_PAGE)
     repaired.body[0] += "\x00"

@@ -13,13 +13,13 @@ import sys
 import time
 
 from pymongo import MongoClient
-from scrapy.utils.test import get_crawler
 
 from newscrawl.mirror import serve
 from newscrawl.pipelines.store import StorePipeline
 from newscrawl.testing.generate_mirror import generate
 from tests.conftest import PROJECT, read_jsonl, run_scrapy
 from tests.pipelines.test_dedup_store import stat
+from tests.project_crawler import project_crawler
 
 PAGES = 300
 WHEN = "2025-01-02T03:04:05+00:00"
@@ -32,8 +32,8 @@ def item(n: int) -> dict:
 
 def test_close_waits_for_the_periodic_flush_that_is_writing_and_counts_it(tmp_path):
     state = tmp_path / "state.sqlite3"
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_STATE": str(state), "NEWSCRAWL_SPOOL": str(tmp_path / "spool.jsonl"),
-                                         "MONGO_FLUSH_INTERVAL": 0.05, "MONGO_BUFFER_SIZE": 1000})
+    crawler = project_crawler(NEWSCRAWL_STATE=str(state), NEWSCRAWL_SPOOL=str(tmp_path / "spool.jsonl"),
+                              NEWSCRAWL_STORE_FLUSH_INTERVAL=0.05, NEWSCRAWL_STORE_BUFFER_SIZE=1000)
     pipeline = StorePipeline.from_crawler(crawler)
 
     async def scenario():
