@@ -26,6 +26,8 @@ from typing import Any, Mapping
 
 from scrapy import signals
 
+from .exceptions import DUPLICATE_IN_RUN, drop_reason
+
 # Exit codes, most severe first when several checks fail (the summary lists them all).
 EXIT_OK = 0
 EXIT_STORE = 3  # the store was unreachable, writes failed or items were spooled
@@ -174,7 +176,7 @@ class RunCollector:
         self.count(item)
 
     def item_dropped(self, item, response, exception, spider):
-        if not str(exception).startswith("duplicate_in_run"):  # the same article again: counted once
+        if drop_reason(exception) != DUPLICATE_IN_RUN:  # the same article again: counted once
             self.count(item)
 
     def item_error(self, item, response, spider, failure):

@@ -50,6 +50,7 @@ from typing import Any
 from itemadapter import ItemAdapter, is_item
 from scrapy import Request, signals
 
+from .exceptions import DUPLICATE_IN_RUN, UNCHANGED, drop_reason
 from .records import content_hash, item_dict, record_key
 from .store import store_client
 
@@ -309,10 +310,10 @@ class IncrementalMiddleware:
         await self.maybe_flush()
 
     async def item_dropped(self, item, response, exception, spider):
-        reason = str(exception).split(":", 1)[0]
-        if reason == "duplicate_in_run":  # the same article from another URL of this run records it
+        reason = drop_reason(exception)
+        if reason == DUPLICATE_IN_RUN:  # the same article from another URL of this run records it
             return
-        self.record(response, item, content_hash(item_dict(item)) if reason == "unchanged" else None)
+        self.record(response, item, content_hash(item_dict(item)) if reason == UNCHANGED else None)
         await self.maybe_flush()
 
     def response_received(self, response, request, spider):

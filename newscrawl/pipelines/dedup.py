@@ -17,8 +17,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 
+from ..exceptions import DUPLICATE_IN_RUN, UNCHANGED, Dropped
 from ..records import content_hash, record_key
 from ..store import UNKNOWN, store_client
 from .store import count_flush
@@ -32,7 +33,7 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSCRAWL_DEDUP_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_DEDUP_ENABLED"):
             raise NotConfigured("NEWSCRAWL_DEDUP_ENABLED is off")
         return cls(crawler, store_client(crawler))
 
@@ -50,10 +51,10 @@ class DedupPipeline:
         key = record_key(adapter)
         if key is None:  # validate drops these first; stay safe when it is switched off
             self.crawler.stats.inc_value("newscrawl/dropped/no_key")
-            raise DropItem(f"no_key: {adapter.get('url')}")
+            raise Dropped("no_key", str(adapter.get("url")))
         if key in self.seen:
-            self._count("duplicate_in_run")
-            raise DropItem(f"duplicate_in_run: {key} ({adapter.get('url')})", log_level="DEBUG")
+            self._count(DUPLICATE_IN_RUN)
+            raise Dropped(DUPLICATE_IN_RUN, f"{key} ({adapter.get('url')})", log_level="DEBUG")
         self.seen.add(key)
         digest = content_hash(adapter)
         stored = await self.client.lookup(key)
@@ -63,10 +64,10 @@ class DedupPipeline:
             self._count("unknown")
             return item
         if stored is not None and stored.content_hash == digest:
-            self._count("unchanged")
+            self._count(UNCHANGED)
             outcome = await self.client.touch(key, adapter.get("fetched_at") or datetime.now(timezone.utc).isoformat())
             count_flush(self.crawler.stats, outcome)
-            raise DropItem(f"unchanged: {key}", log_level="DEBUG")
+            raise Dropped(UNCHANGED, key, log_level="DEBUG")
         adapter["content_hash"] = digest
         adapter["revision"] = 1 if stored is None else stored.revision + 1
         self._count("new" if stored is None else "changed")

@@ -33,8 +33,9 @@ from typing import Any
 import bson
 import orjson
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 
+from ..exceptions import Dropped
 from ..records import item_dict
 
 MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
@@ -53,9 +54,9 @@ class BadKey(ValueError):
     pass
 
 
-def drop(crawler, reason: str, detail: str) -> DropItem:
+def drop(crawler, reason: str, detail: str) -> Dropped:
     crawler.stats.inc_value(f"newscrawl/dropped/{reason}")
-    return DropItem(f"{reason}: {detail}")
+    return Dropped(reason, detail)
 
 
 def is_iso_datetime_with_offset(value: Any) -> bool:
