@@ -47,14 +47,6 @@ class StoreClient:
     def buffer_size(self) -> int:
         return self.buffer.size
 
-    @property
-    def last_error(self) -> str | None:
-        return self.breaker.last_error
-
-    @property
-    def down(self) -> bool:
-        return not self.opened or not self.breaker.closed
-
     # Lifetime: the first user opens the store, the last one flushes and closes it.
 
     async def acquire(self) -> None:
