@@ -127,7 +127,8 @@ class SiteSpider(DiscoverySpider):
 
     def source_request(self, source: Source) -> scrapy.Request:
         url = self.source_url(source.path)
-        common = {"errback": self.source_failed, "dont_filter": True, "meta": {SOURCE_META: source.KIND}}
+        common = {"errback": self.source_failed, "meta": {SOURCE_META: source.KIND}}  # deduplicated: in Redis mode
+        # a second worker's seed is dropped, as any request the shared queue has seen
         if isinstance(source, Feed):
             return self.feed_request(url, **common)
         if isinstance(source, NewsSitemap):
