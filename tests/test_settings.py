@@ -168,7 +168,8 @@ def test_redis_url_from_either_source_switches_to_the_redis_scheduler(project, h
     for name, value in addon.REDIS_SETTINGS.items():
         assert redis_on[name] == value
     from newscrawl.distributed import RedisCrawlExtension
-    assert redis_on.getdict("EXTENSIONS") == {RedisCrawlExtension: 500}
+    assert redis_on.getdict("EXTENSIONS")[RedisCrawlExtension] == 500
+    assert addon.REDIS_EXTENSION not in plain.getdict("EXTENSIONS")
 
 
 def test_a_scheduler_given_explicitly_wins_over_the_redis_switch(project):
