@@ -16,7 +16,7 @@ Why more than stock scrapy-redis (checked against Scrapy 2.19 and scrapy-redis 0
   flight loses it for good (its fingerprint stays in the set, so it is never enqueued again).
   :class:`ReliablePriorityQueue` moves it atomically into the worker's in-flight hash instead; the worker
   removes it once the engine has finished the request (download, callback, item pipelines and so the store
-  write — with ``MONGO_BUFFER_SIZE=1``; a larger buffer acknowledges before its flush). Every worker keeps a
+  write — with ``NEWSCRAWL_STORE_BUFFER_SIZE=1``; a larger buffer acknowledges before its flush). Every worker keeps a
   heartbeat key; the in-flight requests of a worker whose heartbeat expired go back into the queue.
 * Our spiders are not RedisSpiders: a plain spider closes when idle, so a second worker whose seed was a
   duplicate would close at once. :class:`RedisCrawlExtension` keeps an idle worker open while the shared
