@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +24,8 @@ import pytest
 
 from newscrawl.mirror import serve
 from newscrawl.testing.generate_mirror import generate
-from tests.conftest import PROJECT, free_port
+from tests.conftest import PROJECT
+from tests.redis_server import RedisServer
 
 PAGES = 60
 LOST_TIMEOUT = 3  # NEWSCRAWL_REDIS_LOST_TIMEOUT of the runs here
@@ -34,61 +34,10 @@ PASSWORD = "pa/ss@wo:rd%41"  # '/', '@', ':' and '%' in a Redis password must ne
 EXIT_QUEUE_LOST = 8
 
 
-class DedicatedRedis:
-    """A redis-server of one test's own on a fixed loopback port and data folder (append-only file on, so a
-    SIGKILLed server restarted on the same folder has every write it acknowledged)."""
-
-    def __init__(self, data: Path, password: str = ""):
-        self.data, self.password = data, password
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        auth = f":{quote(self.password, safe='')}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
-
-    def client(self):
-        import redis
-
-        return redis.Redis.from_url(self.url, socket_timeout=5)
-
-    def start(self) -> "DedicatedRedis":
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.skip("redis-server is not installed: apt-get install redis-server")
-        import redis
-
-        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data), "--save", "",
-                "--appendonly", "yes", "--appendfsync", "always"]
-        if self.password:
-            args += ["--requirepass", self.password]
-        with open(self.data / "redis.log", "ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                self.client().ping()
-                return self
-            except redis.exceptions.ConnectionError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.kill()
-                    raise RuntimeError(f"redis-server did not start: {(self.data / 'redis.log').read_text()[-2000:]}")
-                time.sleep(0.1)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)  # a stopped process dies of SIGKILL too, but be plain
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-
 @pytest.fixture
 def dedicated_redis(tmp_path):
-    data = tmp_path / "redis"
-    data.mkdir()
-    server = DedicatedRedis(data, PASSWORD)
+    """Not started yet: each test starts it (and may kill and start it again on the same folder)."""
+    server = RedisServer(tmp_path / "redis", PASSWORD, append_only=True)
     try:
         yield server
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,8 @@ import pytest
 
 from newscrawl.mirror import serve
 from newscrawl.testing.generate_mirror import generate
-from tests.conftest import PROJECT, free_port
+from tests.conftest import PROJECT
+from tests.redis_server import RedisServer
 
 PAGES = 300
 REDIS_TIMEOUT = 20
@@ -26,40 +26,12 @@ REDIS_TIMEOUT = 20
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """A redis-server of the session's own on a free loopback port, no persistence."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("redis-server is not installed (CI installs it in .ci/run: apt-get install redis-server)")
-        pytest.skip("redis-server is not installed: apt-get install redis-server")
-    import redis
-
-    port = free_port()
-    data = tmp_path_factory.mktemp("redis")
-    log = open(data / "redis.log", "ab")
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--bind", "127.0.0.1", "--dir", str(data)], stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    url = f"redis://127.0.0.1:{port}"
-    deadline = time.monotonic() + REDIS_TIMEOUT
-    while True:
-        try:
-            redis.Redis.from_url(url, socket_timeout=1).ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"redis-server did not start: {(data / 'redis.log').read_text()[-2000:]}")
-            time.sleep(0.1)
+    """A redis-server of the session's own on a free loopback port, no persistence; its URL without a db."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     try:
-        yield url
+        yield server.base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        server.kill()
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import signal
-import subprocess
 import threading
 import time
 import uuid
@@ -25,10 +23,10 @@ import pytest
 from pymongo import MongoClient
 
 from newscrawl.mirror import ARTICLE_PATH
-from newscrawl.testing import free_port
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
 from tests.hostile import crawl_stats
 from tests.hostile.server import HostileServer
+from tests.redis_server import RedisServer
 
 MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.expected.json"))
 N = len(MIRROR_IDS)
@@ -125,34 +123,12 @@ def test_secantusdb_sigkilled_right_after_a_write_loses_no_acknowledged_item(ded
 
 @pytest.fixture
 def redis_with_password(tmp_path):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed: apt-get install redis-server (make redis-server)")
-    import redis
-
     password = f"pw/{uuid.uuid4().hex}@:%"  # characters a URL must escape
-    port = free_port()
-    with open(tmp_path / "redis.log", "wb") as log:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                 "no", "--dir", str(tmp_path), "--requirepass", password],
-                                stdout=log, stderr=subprocess.STDOUT)
+    server = RedisServer(tmp_path / "redis", password).start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=1).ping()
-                break
-            except redis.exceptions.ConnectionError:
-                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "redis.log").read_text()
-                time.sleep(0.1)
-        yield port, password
+        yield server.port, password
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        server.kill()
 
 
 def test_a_redis_password_authenticates_and_is_never_printed(redis_with_password, heute_mirror, mongo_db, tmp_path):
