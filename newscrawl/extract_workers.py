@@ -136,7 +136,7 @@ class ExtractionWorkers:
         if budget < 0:
             raise ValueError(f"NEWSCRAWL_EXTRACT_TIME_BUDGET must be seconds >= 0 (0: no limit), got {budget!r}")
         workers = cls(parse_processes(settings.get("NEWSCRAWL_EXTRACT_PROCESSES")), crawler,
-                      settings.getbool("NEWSCRAWL_SECOND_OPINION", True), budget)
+                      settings.getbool("NEWSCRAWL_SECOND_OPINION"), budget)
         crawler.signals.connect(workers.close, signal=signals.spider_closed)
         return workers
 

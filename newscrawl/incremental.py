@@ -63,7 +63,6 @@ SELECT_CHUNK = 1000  # sitemap article requests decided per store read
 FINAL_STATUSES = (404, 410)  # a definite answer for this lastmod: not fetched again until it changes
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw]?)$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-DEFAULT_RECHECK_EVERY = "6h"
 
 
 def parse_duration(value: Any, name: str = "recheck") -> timedelta | None:
@@ -186,7 +185,7 @@ class IncrementalMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_INCREMENTAL_BATCH", 100))
+        self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_INCREMENTAL_BATCH"))
         self.enabled = False
         self.client = None
         self.policy = Policy()
@@ -211,7 +210,7 @@ class IncrementalMiddleware:
         self.policy = Policy(
             recheck=parse_duration(recheck if recheck is not None else settings.get("NEWSCRAWL_RECHECK"), "recheck"),
             recheck_every=parse_duration(every if every is not None else settings.get(
-                "NEWSCRAWL_RECHECK_EVERY", DEFAULT_RECHECK_EVERY), "recheck_every") or timedelta(0),
+                "NEWSCRAWL_RECHECK_EVERY"), "recheck_every") or timedelta(0),
         )
         client = store_client(self.crawler)
         try:

@@ -66,10 +66,10 @@ class RetryBackoffMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF", 2.0)
-        if not settings.getbool("RETRY_ENABLED", True) or base <= 0:
+        base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF")
+        if not settings.getbool("RETRY_ENABLED") or base <= 0:
             raise NotConfigured("retries or their backoff are off")
-        return cls(crawler, base, max(0.0, settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)))
+        return cls(crawler, base, max(0.0, settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX")))
 
     def delay(self, retry_times: int, retry_after: float | None = None) -> float:
         wanted = retry_after if retry_after is not None else self.base * 2 ** (retry_times - 1)

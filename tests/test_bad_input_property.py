@@ -4,7 +4,7 @@ raise, and never come out as an invalid item.
 The pages are the mirror's article pages, mutated the way the web mangles them: truncated anywhere, byte
 ranges deleted or duplicated, the charset replaced or removed, NULs and garbage bytes inserted, absurd
 gallery counters ("1/999999999"), future and garbage dates. Extraction runs on bytes or text, then the
-item goes through the real validate and normalise pipelines (a crawler from ``get_crawler``). Dropping an
+item goes through the real validate and normalise pipelines (a crawler with the project settings). Dropping an
 item is allowed (with its reason counted); raising anything else, or emitting an item that is not
 JSON-serialisable, has no URL, has a date that is not ISO 8601 with an offset, has lists of text holding
 anything but text, or that MongoDB could not store, is not.
@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
+from tests.project_crawler import project_crawler
 
 from newscrawl.extract import extract_article
 from newscrawl.pipelines.normalise import NormalisePipeline
@@ -85,8 +85,7 @@ _crawler = None
 def pipelines():
     global _crawler
     if _crawler is None:
-        _crawler = get_crawler(settings_dict={})
-        _crawler.stats.open_spider()
+        _crawler = project_crawler()
     return ValidatePipeline.from_crawler(_crawler), NormalisePipeline.from_crawler(_crawler)
 
 

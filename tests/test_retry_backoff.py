@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
+from tests.project_crawler import project_crawler
 
 from newscrawl.middlewares import RetryBackoffMiddleware, retry_after_seconds
 from tests.conftest import HEUTE_MIRROR, free_port, read_jsonl, run_scrapy
@@ -131,8 +131,8 @@ def test_retries_with_backoff_and_4xx_recorded_once(tmp_path):
 
 
 def test_backoff_delays_and_retry_after():
-    mw = RetryBackoffMiddleware.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_RETRY_BACKOFF": 2.0,
-                                                                        "NEWSCRAWL_RETRY_BACKOFF_MAX": 60.0}))
+    mw = RetryBackoffMiddleware.from_crawler(project_crawler(NEWSCRAWL_RETRY_BACKOFF=2.0,
+                                                                   NEWSCRAWL_RETRY_BACKOFF_MAX=60.0))
     assert [mw.delay(n) for n in (1, 2, 3, 4, 5, 6, 7)] == [2, 4, 8, 16, 32, 60, 60]
     assert mw.delay(1, retry_after=120) == 60 and mw.delay(3, retry_after=0) == 0
     now = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -140,4 +140,4 @@ def test_backoff_delays_and_retry_after():
     assert retry_after_seconds(format_datetime(now + timedelta(seconds=90), usegmt=True), now=now) == 90
     assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
     with pytest.raises(NotConfigured):
-        RetryBackoffMiddleware.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_RETRY_BACKOFF": 0}))
+        RetryBackoffMiddleware.from_crawler(project_crawler(NEWSCRAWL_RETRY_BACKOFF=0))

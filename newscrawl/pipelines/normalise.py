@@ -59,7 +59,7 @@ class NormalisePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSCRAWL_NORMALISE_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_NORMALISE_ENABLED"):
             raise NotConfigured("NEWSCRAWL_NORMALISE_ENABLED is off")
         return cls(crawler)
 

@@ -38,7 +38,6 @@ from scrapy.exceptions import NotConfigured
 from ..exceptions import Dropped
 from ..records import item_dict
 
-MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 INT64 = 2 ** 63
 LIST_OF_TEXT = frozenset({"body", "subheadings", "authors", "keywords", "credits"})
 DATETIME_FIELDS = frozenset({"published", "modified", "fetched_at"})
@@ -154,15 +153,15 @@ def reshape(name: str | None, value: Any, repaired: Counter) -> Any:
 
 
 class ValidatePipeline:
-    def __init__(self, crawler, max_document_bytes: int = MAX_DOCUMENT_BYTES):
+    def __init__(self, crawler, max_document_bytes: int):
         self.crawler = crawler
         self.max_document_bytes = max_document_bytes
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSCRAWL_VALIDATE_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_VALIDATE_ENABLED"):
             raise NotConfigured("NEWSCRAWL_VALIDATE_ENABLED is off")
-        return cls(crawler, crawler.settings.getint("NEWSCRAWL_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES))
+        return cls(crawler, crawler.settings.getint("NEWSCRAWL_MAX_DOCUMENT_BYTES"))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

@@ -105,7 +105,7 @@ class DiscoverySpider(ArticleSpider):
         if self.incremental_arg is not None:
             return self.incremental_arg
         settings = getattr(self, "settings", None)
-        return bool(settings is not None and settings.getbool("NEWSCRAWL_INCREMENTAL", False))
+        return bool(settings is not None and settings.getbool("NEWSCRAWL_INCREMENTAL"))
 
     def incremental_key(self, url: str) -> str | None:
         """The record key of the article at ``url`` (``<site>:<article_id>``), None without a site or id."""

@@ -2,17 +2,15 @@
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.test import get_crawler
 
 from newscrawl.items import Article, Image
 from newscrawl.pipelines.normalise import NormalisePipeline
 from newscrawl.pipelines.validate import ValidatePipeline
+from tests.project_crawler import project_crawler
 
 
 def crawler(**settings):
-    c = get_crawler(settings_dict=settings)
-    c.stats.open_spider()
-    return c
+    return project_crawler(**settings)
 
 
 @pytest.mark.parametrize(("item", "reason"), [
