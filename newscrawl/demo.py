@@ -38,6 +38,11 @@ def summarise(path: Path) -> str:
 
 
 def main() -> int:
+    if not MIRROR.is_dir():  # an installed package has no tests/: the demo's mirror lives in the checkout
+        print(f"newscrawl demo: the bundled mirror {MIRROR} is not here; the demo runs from a checkout "
+              "(`make demo`). An installed package crawls a mirror you serve: python -m newscrawl.mirror DIR, "
+              "then scrapy crawl heute -a base_url=http://127.0.0.1:PORT", file=sys.stderr)
+        return 2
     output_dir = Path(project_settings.NEWSCRAWL_OUTPUT_DIR)
     started = time.time()
     with serve(MIRROR) as base_url:
