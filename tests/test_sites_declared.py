@@ -221,3 +221,16 @@ def test_one_host_one_site_and_test_sites_stay_out_of_the_registry(registry):
 
     assert "copy_test" not in all_sites() and "explicit_test" not in all_sites()
     assert type(site_for("https://www.heute.at/s/x-100148088")) is Heute
+
+
+def test_rolling_children_are_read_newest_first_by_every_number_they_carry():
+    from newscrawl.spiders.discovery import order_children
+
+    locs = ["https://x.example/sitemap-2023-12.xml", "https://x.example/sitemap-2024-02.xml", "https://x.example/news.xml",
+            "https://x.example/sitemap-2024-11.xml", "https://x.example/sitemap-2024-05.xml",
+            "https://x.example/sitemap-" + "9" * 5000 + "-01.xml"]  # a number too long to read is listed last
+    ordered = [e["loc"] for e in order_children([{"loc": loc} for loc in locs], r"/sitemap-(\d+)-(\d{2})\.xml")]
+    assert ordered == [locs[3], locs[4], locs[1], locs[0], locs[2], locs[5]]
+    heute = [e["loc"] for e in order_children([{"loc": f"https://h.example/sitemap/sitemap_{n}.xml"} for n in (2, 10, 1)],
+                                              Heute.DISCOVERY[0].children)]
+    assert heute == [f"https://h.example/sitemap/sitemap_{n}.xml" for n in (10, 2, 1)]

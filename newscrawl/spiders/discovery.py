@@ -62,19 +62,20 @@ def site_domain(url: str) -> str:
 
 def order_children(entries: Iterable[dict[str, Any]], pattern: str | None) -> Iterable[dict[str, Any]]:
     """An index's children in the order to read them: with ``pattern`` (a site's ``Sitemap.children``) those it
-    numbers highest (newest) first, then the others in the order listed; without, as listed."""
+    numbers highest (newest) first, its groups compared left to right (``sitemap-(2024)-(05)``: year, then
+    month), then the others in the order listed; without, as listed."""
     if not pattern:
         return entries
     numbering = re.compile(pattern)
     numbered, others = [], []
     for entry in entries:
         m = numbering.search(entry["loc"])
-        number = int(m.group(1)) if m and m.group(1) and m.group(1).isdigit() and len(m.group(1)) <= 18 else None
-        if number is None:
-            others.append(entry)
+        groups = m.groups() if m else ()
+        if groups and all(g and g.isdigit() and len(g) <= 18 for g in groups):  # bounded: int() of 5,000 digits
+            numbered.append((tuple(map(int, groups)), entry))
         else:
-            numbered.append((-number, entry))
-    numbered.sort(key=lambda pair: pair[0])  # stable: equal numbers keep their order
+            others.append(entry)
+    numbered.sort(key=lambda pair: pair[0], reverse=True)  # stable: equal numbers keep their order
     return [entry for _, entry in numbered] + others
 
 

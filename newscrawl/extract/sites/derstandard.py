@@ -24,8 +24,8 @@ class DerStandard(Site):
     DISCOVERY = (
         NewsSitemap("/sitemaps/news.xml"),  # the last two days
         Feed("/rss"),
-        # Monthly children: the year orders them newest first (a month within a year keeps the index's order).
-        Sitemap("/sitemaps/sitemap.xml", children=r"/sitemap-(\d{4})-\d{2}\.xml"),
+        # Monthly children, newest first: year, then month.
+        Sitemap("/sitemaps/sitemap.xml", children=r"/sitemap-(\d{4})-(\d{2})\.xml"),
         Sections(("/",)),  # the front page, when all of the above failed or gave nothing
     )
     TIMEZONE = VIENNA

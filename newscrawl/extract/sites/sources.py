@@ -38,8 +38,9 @@ def _check_path(path: str, what: str) -> None:
 
 @dataclass(frozen=True)
 class Sitemap:
-    """A sitemap or a sitemap index. ``children``: optional regex whose group 1 is a number ordering rolling child
-    sitemaps (highest, the newest, read first); other children follow in the order listed."""
+    """A sitemap or a sitemap index. ``children``: optional regex whose groups are numbers ordering rolling child
+    sitemaps (highest, the newest, read first; several groups compared left to right, e.g. year then month);
+    other children follow in the order listed."""
 
     path: str
     children: str | None = None
