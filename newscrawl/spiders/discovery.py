@@ -284,8 +284,10 @@ class DiscoverySpider(ArticleSpider):
         # Filled by entry_filter while the entries are read below; kept here for the requests made later,
         # when another source's parse may have started a dict of its own.
         entry_dates = self._entry_dates = {}
+        # Whether an entry is an article is read off the URL the source gave, before it was rebased onto a
+        # mirror: another newsroom's URL (debatte.orf.at/stories/<n>) would look like the site's own there.
         picked = [(newest_first(e.get("when"), self.timezone), e["loc"]) for e in entries
-                  if self.is_article_entry(e["loc"])]
+                  if self.is_article_entry(e.get("listed", e["loc"]))]
         picked.sort(key=lambda p: p[0])
         for done, (_, loc) in enumerate(picked):
             if self._only_counting:
@@ -315,7 +317,7 @@ class DiscoverySpider(ArticleSpider):
             if self.since and (dated := entry_date(when, self.timezone)) and dated < self.since:
                 self.crawler.stats.inc_value(f"newscrawl/{kind}/skipped_since")
                 continue
-            entry["loc"] = self.rebase(loc)
+            entry["listed"], entry["loc"] = loc, self.rebase(loc)
             if self.incremental_enabled and (key := self.incremental_key(loc)):
                 self._entry_dates[key] = self._later(when, self._entry_dates.get(key))
             yield entry

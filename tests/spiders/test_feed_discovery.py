@@ -134,3 +134,17 @@ def test_the_base_url_from_the_setting_and_the_deprecated_one(tmp_path):
                            "-a", f"url=https://www.heute.at/s/-{IDS[1]}")
         assert [it["url"] for it in items] == [f"{site.base}/s/-{IDS[1]}"]
         assert "The HEUTE_BASE_URL setting is deprecated" in log
+
+
+def test_on_a_mirror_an_entry_is_an_article_by_the_url_its_source_listed(tmp_path):
+    """orf.at's feed links stories of other ORF newsrooms (debatte.orf.at numbers its own): rebased onto a
+    mirror host they would look like orf.at stories, so the article test reads the listed URL."""
+    with Site() as site:
+        feed(site, "/news.xml", RSS.format("".join([
+            rss_item("https://orf.at/stories/3376705/"),
+            rss_item("https://debatte.orf.at/stories/1835180/"),
+            rss_item("https://news.orf.at/stories/3376706/"),
+        ])))
+        crawl(tmp_path, "orf", "-a", f"base_url={site.base}", "-a", "discover=feed")
+    assert "/news.xml" in site.paths
+    assert sorted(p for p in site.paths if p.startswith("/stories/")) == ["/stories/3376705/", "/stories/3376706/"]
