@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from scrapy import signals
 
 from .exceptions import DUPLICATE_IN_RUN, drop_reason
+from .paths import setting_path
 
 # Exit codes, most severe first when several checks fail (the summary lists them all).
 EXIT_OK = 0
@@ -104,8 +105,11 @@ class RunLock:
 
 
 def lock_path(settings, spider: str) -> Path:
-    folder = settings.get("NEWSCRAWL_LOCK_DIR") or Path(settings["NEWSCRAWL_STATE"]).parent
-    return Path(folder) / f"{spider}.lock"
+    """``<NEWSCRAWL_LOCK_DIR>/<spider>.lock``, else next to the embedded state; relative folders are read against
+    the project root, so runs started from any folder of the project share one lock."""
+    if settings.get("NEWSCRAWL_LOCK_DIR"):
+        return setting_path(settings, "NEWSCRAWL_LOCK_DIR") / f"{spider}.lock"
+    return setting_path(settings, "NEWSCRAWL_STATE").parent / f"{spider}.lock"
 
 
 # -- coverage ---------------------------------------------------------------------------------------------

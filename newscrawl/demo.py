@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import settings as project_settings  # the defaults with the environment, as the crawl sees them
 from .mirror import serve
+from .paths import project_path
 
 PROJECT = Path(__file__).resolve().parent.parent
 MIRROR = PROJECT / "tests" / "site" / "heute"
@@ -43,7 +44,7 @@ def main() -> int:
               "(`make demo`). An installed package crawls a mirror you serve: python -m newscrawl.mirror DIR, "
               "then scrapy crawl heute -a base_url=http://127.0.0.1:PORT", file=sys.stderr)
         return 2
-    output_dir = Path(project_settings.NEWSCRAWL_OUTPUT_DIR)
+    output_dir = project_path(project_settings.NEWSCRAWL_OUTPUT_DIR)
     started = time.time()
     with serve(MIRROR) as base_url:
         print(f"serving the heute.at mirror at {base_url}", flush=True)

@@ -21,6 +21,8 @@ import orjson
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from .paths import setting_path
+
 OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 
 
@@ -40,9 +42,10 @@ def run_uri_params(params: dict, spider) -> dict:
     """Feed URI parameters (Scrapy's ``uri_params`` feed option) plus ``run_id``: the UTC time to the
     microsecond, the process id and a random part. Scrapy's ``%(time)s`` has whole seconds only, so two runs
     started in the same second (two cron jobs) shared one file, their lines mixed. And ``output_dir``: the
-    run's ``NEWSCRAWL_OUTPUT_DIR``, read from its final settings (``-s`` included) when the feed opens."""
+    run's ``NEWSCRAWL_OUTPUT_DIR``, read from its final settings (``-s`` included) when the feed opens, a
+    relative one against the project root (:mod:`newscrawl.paths`)."""
     return {**params, "run_id": f"{params['batch_time']}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
-            "output_dir": spider.crawler.settings["NEWSCRAWL_OUTPUT_DIR"]}
+            "output_dir": str(setting_path(spider.crawler.settings, "NEWSCRAWL_OUTPUT_DIR"))}
 
 
 class NewFileFeedStorage(FileFeedStorage):

@@ -30,6 +30,7 @@ from scrapy.exceptions import UsageError
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from ..paths import setting_path
 from ..cron import (EXIT_LOCKED, LockHeld, RunCollector, RunLock, build_summary, evaluate, lock_path, parse_floors,
                     print_line, summary_line)
 
@@ -56,7 +57,7 @@ class FeedFile:
         return None
 
 
-def summary_file(jsonl: Path | None, output_dir: str, spider: str, started_at: datetime) -> Path:
+def summary_file(jsonl: Path | None, output_dir: str | Path, spider: str, started_at: datetime) -> Path:
     if jsonl is not None:
         return jsonl.with_name(jsonl.name.removesuffix(".jsonl").removesuffix(".jl") + ".summary.json")
     stamp = started_at.replace(microsecond=0).isoformat().replace(":", "-")
@@ -144,7 +145,7 @@ class Command(BaseRunSpiderCommand):
         jsonl = feed.path()
         summary = build_summary(name, stats, collector, problems, duration=duration,
                                 jsonl=str(jsonl) if jsonl else None, started_at=started_at)
-        path = summary_file(jsonl, settings["NEWSCRAWL_OUTPUT_DIR"], name, started_at)
+        path = summary_file(jsonl, setting_path(settings, "NEWSCRAWL_OUTPUT_DIR"), name, started_at)
         try:
             write_json(path, summary)
         except OSError as exc:

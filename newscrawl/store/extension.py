@@ -8,13 +8,13 @@ The dedup and store pipelines and the incremental middleware share one :class:`S
 Settings (defaults in newscrawl/settings.py): ``MONGO_URI`` (else the embedded SQLite store at
 ``NEWSCRAWL_STATE``), ``NEWSCRAWL_STORE_BUFFER_SIZE`` (writes per flush), ``NEWSCRAWL_SPOOL`` (else
 ``spool.jsonl`` next to ``NEWSCRAWL_STATE``) and ``NEWSCRAWL_STORE_FLUSH_INTERVAL`` (while the store fails, it is
-asked again at most this often, at least every 1 s).
+asked again at most this often, at least every 1 s). Relative paths are read against the project root
+(:mod:`newscrawl.paths`), never the working directory.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from ..paths import project_path, setting_path
 from .base import Store
 from .client import StoreClient
 from .mongo import MongoStore
@@ -31,15 +31,13 @@ def store_from_settings(settings) -> Store:
             connect_timeout_ms=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
             retries=settings.getint("MONGO_RETRIES"),
         )
-    return SQLiteStore(settings["NEWSCRAWL_STATE"])
+    return SQLiteStore(setting_path(settings, "NEWSCRAWL_STATE"))
 
 
 def spool_from_settings(settings) -> Spool:
     """``NEWSCRAWL_SPOOL``, else ``spool.jsonl`` in the folder of the embedded state (``NEWSCRAWL_STATE``)."""
     path = (settings.get("NEWSCRAWL_SPOOL") or "").strip()
-    if not path:
-        path = Path(settings["NEWSCRAWL_STATE"]).parent / "spool.jsonl"
-    return Spool(path)
+    return Spool(project_path(path) if path else setting_path(settings, "NEWSCRAWL_STATE").parent / "spool.jsonl")
 
 
 class StoreExtension:
