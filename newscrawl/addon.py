@@ -9,6 +9,9 @@ value whichever way it was given (``-s``, scrapyd's ``setting=``, a hosted platf
 - ``REDIS_URL`` switches the scheduler, duplicate filter and queue to scrapy-redis and turns on
   :class:`newscrawl.distributed.RedisCrawlExtension` (:func:`redis_mode`).
 - Deprecated names (:data:`DEPRECATED`) still set the new one, with one WARNING per process naming it.
+- ``FEEDS``: ``-o``/``-O`` (or ``NEWSCRAWL_DEFAULT_FEED = False``) drop the default per-run JSONL feed, and a
+  feed the run could not write (unknown storage, missing boto3 / google-cloud-storage, unknown format) stops
+  the crawl before it starts with one line (:mod:`newscrawl.feed_outputs`).
 
 :meth:`Addon.update_pre_crawler_settings` resolves the process's settings before Scrapy configures logging
 (so ``NEWSCRAWL_LOG_LEVEL`` holds from the first line); :meth:`Addon.update_settings` resolves each crawler's,
@@ -22,6 +25,8 @@ import logging
 
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
+
+from .feed_outputs import check_feeds, select_feeds
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +141,5 @@ class Addon:
         resolve(settings)
         warn_deprecated(settings)
         keep_old_names(settings)
+        select_feeds(settings)
+        check_feeds(settings)

@@ -93,6 +93,7 @@ VARIABLES: dict[str, Variable] = {
     **_same(json_object, "NEWSCRAWL_BASE_URLS"),
     **_same(text, "HEUTE_BASE_URL", "ZWANZIGMINUTEN_BASE_URL"),  # deprecated: the spider warns (spiders/site.py)
     **_same(text, "NEWSCRAWL_OUTPUT_DIR"),
+    **_same(flag, "NEWSCRAWL_DEFAULT_FEED"),
     **_same(flag, "NEWSCRAWL_VALIDATE_ENABLED", "NEWSCRAWL_NORMALISE_ENABLED", "NEWSCRAWL_DEDUP_ENABLED",
             "NEWSCRAWL_STORE_ENABLED"),
     **_same(text, "MONGO_URI", "MONGO_DATABASE", "MONGO_COLLECTION"),

@@ -9,17 +9,25 @@ integer beyond 64 bits, a lone surrogate): such a line is still written, by the 
 
 The default feed (``FEEDS`` in the settings) names its file by :func:`run_uri_params` and is written by
 :class:`NewFileFeedStorage`: each run gets a file of its own, created new.
+
+:class:`CsvExporter` (``-o out.csv``) writes one row per article: scalar fields as they are, list and nested
+fields (body paragraphs, authors, images, galleries, ...) as JSON text, which a spreadsheet shows whole and
+``json.loads`` reads back (Scrapy's CSV exporter joins lists of strings with commas and writes the Python
+repr of anything else).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import is_dataclass
 
 import orjson
-from scrapy.exporters import JsonLinesItemExporter
+from scrapy.exporters import CsvItemExporter, JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+
+from .items import plain
 
 from .paths import setting_path
 
@@ -36,6 +44,18 @@ class JsonLinesExporter(JsonLinesItemExporter):
             except TypeError:  # orjson.JSONEncodeError: a value it cannot encode; the generic path can
                 pass
         super().export_item(item)
+
+
+class CsvExporter(CsvItemExporter):
+    """One row per item; a list, dict or dataclass value becomes one cell of JSON (UTF-8 text, not escaped to
+    ASCII). A field's own ``serializer`` (Scrapy's field metadata) still wins."""
+
+    def serialize_field(self, field, name, value):
+        if "serializer" in field:
+            return field["serializer"](value)
+        if isinstance(value, (list, tuple, dict)) or is_dataclass(value):
+            return json.dumps(plain(value), ensure_ascii=False)
+        return value
 
 
 def run_uri_params(params: dict, spider) -> dict:

@@ -76,22 +76,30 @@ NEWSCRAWL_BASE_URLS: dict[str, str] = {}
 # NEWSCRAWL_BASE_URLS; a value other than the site's own BASE_URL is still used, with a warning.
 
 # Output: one JSONL file per run, output/<spider>/<UTC time to the microsecond>-<pid>-<random>.jsonl, created new
-# (never appended to: newscrawl.exporters), so runs started in the same second never share a file.
-# ``-o``/``-O`` on the command line replace it. The folder is read when the feed opens (%(output_dir)s,
-# newscrawl.exporters.run_uri_params), so -s NEWSCRAWL_OUTPUT_DIR moves it.
+# (never appended to: newscrawl.exporters), so runs started in the same second never share a file. A run that
+# exports no item (all articles unchanged) writes no file (store_empty False). The folder is read when the feed
+# opens (%(output_dir)s, newscrawl.exporters.run_uri_params), so -s NEWSCRAWL_OUTPUT_DIR moves it.
+# ``-o``/``-O`` on the command line (or FEEDS given with -s) replace this default feed instead of adding to it,
+# and NEWSCRAWL_DEFAULT_FEED = False switches it off (newscrawl.feed_outputs, applied by the add-on); the feed
+# marked "newscrawl_default" is the one they drop.
 NEWSCRAWL_OUTPUT_DIR = "output"
+NEWSCRAWL_DEFAULT_FEED = True
 FEEDS = {
     "%(output_dir)s/%(name)s/%(run_id)s.jsonl": {
         "format": "jsonlines",
         "encoding": "utf8",
-        "store_empty": True,
+        "store_empty": False,
         "uri_params": "newscrawl.exporters.run_uri_params",
         "newscrawl_new_file": True,
+        "newscrawl_default": True,
     }
 }
 FEED_STORAGES = {"": "newscrawl.exporters.NewFileFeedStorage", "file": "newscrawl.exporters.NewFileFeedStorage"}
+# UTF-8 without a byte-order mark, for every format (CSV included).
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {"jsonlines": "newscrawl.exporters.JsonLinesExporter", "jsonl": "newscrawl.exporters.JsonLinesExporter"}
+# CSV: one row per article, list and nested fields as JSON text (newscrawl.exporters.CsvExporter).
+FEED_EXPORTERS = {"jsonlines": "newscrawl.exporters.JsonLinesExporter", "jsonl": "newscrawl.exporters.JsonLinesExporter",
+                  "csv": "newscrawl.exporters.CsvExporter"}
 
 # Pipelines, one concern each, in this order; each can be switched off (NEWSCRAWL_<NAME>_ENABLED = False).
 ITEM_PIPELINES = {

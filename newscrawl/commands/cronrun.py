@@ -50,9 +50,10 @@ class FeedFile:
         self.exporter = self.crawler.get_extension(FeedExporter)
 
     def path(self) -> Path | None:
+        """The file, when the run wrote one: a run that exported nothing leaves none (store_empty False)."""
         for slot in getattr(self.exporter, "slots", None) or []:
             path = getattr(slot.storage, "path", None)
-            if path and slot.format in ("jsonlines", "jl"):
+            if path and slot.format in ("jsonlines", "jsonl", "jl") and Path(path).is_file():
                 return Path(path)
         return None
 
