@@ -33,6 +33,9 @@ from packaging.version import Version
 
 from tests.conftest import HEUTE_MIRROR, PROJECT, read_jsonl
 
+# Extras for feed storages (-o s3://, -o gs://): declared, not pinned in requirements.txt and not installed here,
+# so the tests can check that a run needing them stops at start and names them (tests/test_feed_outputs.py).
+UNPINNED_EXTRAS = ("s3", "gcs")
 MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.expected.json"))
 # What a build may never see or pack: local state, caches, other builds.
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "venv", "output", "state", "__pycache__", ".pytest_cache",
@@ -128,17 +131,36 @@ def venv(tmp_path_factory, wheel) -> Path:
 
 
 def test_dependency_ranges_admit_the_pins():
-    """pyproject.toml's dependencies and extras name exactly the packages requirements.txt pins, and each pin
-    lies in its range: the README's set-up and `pip install .` cannot drift apart."""
+    """pyproject.toml's dependencies and extras (but the feed storages') name exactly the packages
+    requirements.txt pins, and each pin lies in its range: the README's set-up and `pip install .` cannot drift
+    apart."""
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = [Requirement(r) for r in project["dependencies"]]
-    declared += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
+    declared += [Requirement(r) for name, extra in project["optional-dependencies"].items() for r in extra
+                 if name not in UNPINNED_EXTRAS]
     pins = [Requirement(line.split("#", 1)[0]) for line in (PROJECT / "requirements.txt").read_text().splitlines()
             if line.split("#", 1)[0].strip()]
     pinned = {canonicalize_name(p.name): next(iter(p.specifier)).version for p in pins}
     assert sorted(canonicalize_name(r.name) for r in declared) == sorted(pinned)
     for requirement in declared:
         assert requirement.specifier.contains(pinned[canonicalize_name(requirement.name)]), requirement
+
+
+def test_storage_extras_install_what_the_feed_check_asks_for():
+    """Each feed storage's extra installs the package newscrawl.feed_outputs names when its library is missing
+    (`pip install 'newscrawl[s3]'` must bring boto3), and its range admits Scrapy's own extra's lower bound."""
+    from newscrawl.feed_outputs import STORAGE_LIBRARIES
+
+    asked = {extra: canonicalize_name(package) for _module, package, extra in STORAGE_LIBRARIES.values()}
+    assert sorted(asked) == sorted(UNPINNED_EXTRAS)
+    scrapy_extras = [Requirement(r) for r in importlib.metadata.requires("scrapy") or ()]
+    for extra, package in asked.items():
+        assert extra_packages(extra) == {package}
+        project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+        [declared] = [Requirement(r) for r in project["optional-dependencies"][extra]]
+        [scrapys] = [r for r in scrapy_extras if canonicalize_name(r.name) == package
+                     and r.marker and r.marker.evaluate({"extra": extra})]
+        assert declared.specifier.contains(next(iter(scrapys.specifier)).version), (declared, scrapys)
 
 
 def test_wheel_holds_the_package_and_nothing_else(wheel):
