@@ -103,6 +103,8 @@ VARIABLES: dict[str, Variable] = {
     "MONGO_FLUSH_INTERVAL": Variable("NEWSCRAWL_STORE_FLUSH_INTERVAL", number, deprecated=True),
     **_same(integer, "MONGO_CONNECT_TIMEOUT_MS", "MONGO_RETRIES"),
     **_same(text, "NEWSCRAWL_STATE", "NEWSCRAWL_SPOOL"),
+    **_same(flag, "NEWSCRAWL_VERSIONS_ENABLED"),
+    **_same(text, "NEWSCRAWL_VERSIONS_KEEP"),
     **_same(integer, "NEWSCRAWL_MAX_DOCUMENT_BYTES", "NEWSCRAWL_MAX_ARTICLES_PER_RUN", "NEWSCRAWL_MAX_SITEMAPS"),
     **_same(flag, "NEWSCRAWL_INCREMENTAL"),
     **_same(text, "NEWSCRAWL_RECHECK", "NEWSCRAWL_RECHECK_EVERY"),

@@ -129,6 +129,12 @@ NEWSCRAWL_STATE = "state/newscrawl.sqlite3"
 # Items the store cannot take (store down, batch failed) wait here for `scrapy replay` or the next run;
 # empty: spool.jsonl in the folder of NEWSCRAWL_STATE.
 NEWSCRAWL_SPOOL = ""
+# Versions (newscrawl.store.versions): every new or changed revision also stores its content fields and changes
+# (MongoDB: collection article_versions; embedded: table article_versions), in the batch of its article.
+# NEWSCRAWL_VERSIONS_KEEP: "all", "<N>" (the last N revisions of each article) or "<N>d" (those seen within N
+# days; the latest always kept), applied to the articles written. NEWSCRAWL_VERSIONS_ENABLED = False writes none.
+NEWSCRAWL_VERSIONS_ENABLED = True
+NEWSCRAWL_VERSIONS_KEEP = "all"
 # Items whose fields would break MongoDB: larger than this (BSON bytes) are dropped (MongoDB's limit is 16 MiB).
 NEWSCRAWL_MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 

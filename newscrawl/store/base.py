@@ -148,6 +148,52 @@ class Store:
     def describe(self) -> str:
         return self.name
 
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored article document with its bookkeeping (``content_hash``, ``revision``, ``first_seen``,
+        ``last_seen``, ``history``), None when there is none."""
+        raise NotImplementedError
+
+    # Versions (newscrawl.store.versions): what each revision held, written with the article.
+    def versions(self, key: str) -> list[dict[str, Any]]:
+        """Every kept version of ``key``, by revision ascending: dicts of ``key``, ``revision``, ``seen_at``
+        (ISO 8601, UTC), ``content_hash``, ``fields`` and ``changes``."""
+        raise NotImplementedError
+
+    def changed_since(self, since: str) -> list[dict[str, Any]]:
+        """The versions of revision 2 or later seen at or after ``since`` (ISO 8601; a naive time is UTC), by
+        ``seen_at``: dicts of ``key``, ``url`` (the stored article's), ``revision``, ``seen_at``, ``changes``."""
+        raise NotImplementedError
+
+    def key_for_url(self, url: str) -> str | None:
+        """The key of the stored article whose ``url`` or ``canonical_url`` is ``url`` once both are normalised
+        (:func:`newscrawl.urls.normalise_url`); None when no stored article has it."""
+        target = normalise_url(url)
+        candidates = [f"url:{target}"]
+        from ..extract.sites import site_for  # the site modules import much of extraction: only when asked
+
+        site = site_for(url)
+        article_id = site.article_id(url) if site.NAME != GENERIC else None
+        if article_id:
+            candidates.append(f"{site.NAME}:{article_id}")
+        for key in candidates:  # the keys an article at this URL would have
+            if self.lookup(key) is not None:
+                return key
+        found = self._key_with_url(sorted({url.strip(), target}))  # stored exactly so (one query)
+        if found is not None:
+            return found
+        for key, urls in self._article_urls():  # stored in another spelling: every article's, normalised
+            if any(isinstance(u, str) and u.strip() and normalise_url(u) == target for u in urls):
+                return key
+        return None
+
+    def _key_with_url(self, urls: list[str]) -> str | None:
+        """The key of a stored article whose ``url`` or ``canonical_url`` is one of ``urls`` as written."""
+        raise NotImplementedError
+
+    def _article_urls(self):
+        """(key, (url, canonical_url)) of every stored article."""
+        raise NotImplementedError
+
     # Incremental crawling (newscrawl.incremental) reads what the store holds and keeps a small table of
     # its own, ``sitemap_state``; a store without these methods knows nothing (every entry is fetched).
     def article_summaries(self, keys: list[str]) -> dict[str, dict[str, Any]]:

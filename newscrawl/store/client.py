@@ -102,6 +102,24 @@ class StoreClient:
             return UNKNOWN
         return await self.thread.run(self._lookup, key)
 
+    def _read(self, fn: Callable, key: str):
+        if not self.breaker.closed:
+            return UNKNOWN
+        try:
+            return fn(key)
+        except Exception as exc:  # noqa: BLE001 — any store failure: the answer is unknown
+            self.breaker.failed(exc)
+            logger.error("Store read failed (%s): %s; answers are unknown for %.0f s",
+                         self.store.describe(), self.breaker.last_error, self.breaker.retry_interval)
+            return UNKNOWN
+
+    async def document(self, key: str):
+        """The stored article document (:meth:`Store.get`), None when there is none, or :data:`UNKNOWN` when
+        the store cannot be asked (not open, or failing: as :meth:`lookup`)."""
+        if not self.opened:
+            return UNKNOWN
+        return await self.thread.run(self._read, self.store.get, key)
+
     async def call(self, fn: Callable, *args):
         """Run ``fn(*args)`` — a read, or a write of a table the pipelines do not use — on the store thread,
         after every call made before it. Raises :class:`StoreUnavailable` when the store is not open."""

@@ -20,6 +20,7 @@ from .client import StoreClient
 from .mongo import MongoStore
 from .spool import Spool
 from .sqlite import SQLiteStore
+from .versions import policy_from_settings
 
 def store_from_settings(settings) -> Store:
     uri = (settings.get("MONGO_URI") or "").strip()
@@ -30,8 +31,9 @@ def store_from_settings(settings) -> Store:
             collection=settings["MONGO_COLLECTION"],
             connect_timeout_ms=settings.getint("MONGO_CONNECT_TIMEOUT_MS"),
             retries=settings.getint("MONGO_RETRIES"),
+            versions=policy_from_settings(settings),  # ValueError naming NEWSCRAWL_VERSIONS_KEEP when bad
         )
-    return SQLiteStore(setting_path(settings, "NEWSCRAWL_STATE"))
+    return SQLiteStore(setting_path(settings, "NEWSCRAWL_STATE"), versions=policy_from_settings(settings))
 
 
 def spool_from_settings(settings) -> Spool:

@@ -8,6 +8,9 @@ MongoDB features relied on: unique indexes, ``bulk_write`` with ``UpdateOne(upse
 Several workers may write the same article at once (distributed crawling): an article write applies only
 over an older revision, and one that lost a race is settled against the stored document — the same
 content is not recorded twice, and of two different contents the later fetch wins (:meth:`MongoStore._settle`).
+
+Each new or changed revision's version goes to ``article_versions`` before its article (:mod:`.mongo_versions`):
+a batch cut short leaves at most versions whose articles are missing, which writing the batch again completes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure, Dup
 from ..credentials import check_uri, mask_uri, redact
 from .base import HISTORY_LENGTH, Record, Store, StoredState, StoreUnavailable, StoreWriteError, merge_entries
 from .base import chunked
+from .mongo_versions import VersionLog, article_urls
+from .versions import VersionPolicy
 
 logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
@@ -55,8 +60,10 @@ class MongoStore(Store):
     name = "mongodb"
 
     def __init__(self, uri: str, database: str = "newscrawl", collection: str = "articles",
-                 connect_timeout_ms: int = 5000, retries: int = 4, retry_backoff: float = 0.5):
+                 connect_timeout_ms: int = 5000, retries: int = 4, retry_backoff: float = 0.5,
+                 versions: VersionPolicy | None = None):
         self.uri = uri
+        self.versions_policy = versions or VersionPolicy()
         self.database_name = database
         self.collection_name = collection
         self.connect_timeout_ms = connect_timeout_ms
@@ -88,6 +95,8 @@ class MongoStore(Store):
             self.articles.create_index([("galleries.entries.entry", ASCENDING)], name="gallery_entry_refs")
             self.entries.create_index([("key", ASCENDING)], unique=True, name="key_unique")
             self.entries.create_index([("linked_article_id", ASCENDING)], name="linked_article_id")
+            self.version_log = VersionLog(db, self.versions_policy)
+            self.version_log.create_indexes()
         except (PyMongoError, ValueError) as exc:  # ValueError: malformed URI options
             if self.client is not None:
                 self.client.close()
@@ -128,21 +137,39 @@ class MongoStore(Store):
                    for rec in blocked for ekey, _ in reversed(rec.gallery_entries) if ekey in refused_entries}
         blocked_ids = {id(rec) for rec in blocked}
         to_write = [rec for rec in records if id(rec) not in blocked_ids]
+        taken: list[Record] = []  # records whose revision another content's version holds: settled below
+        failed_versions: list[Record] = []
+        if self.version_log.enabled and to_write:
+            version_refusals: dict[int, str] = {}
+            failed_v, conflicts = self._bulk(self.version_log.collection, [self.version_log.op(r) for r in to_write],
+                                             settle=True, refusals=version_refusals)
+            failed_versions = [to_write[i] for i in failed_v]
+            reasons.update({id(to_write[i]): f"its version was refused: {why}" for i, why in version_refusals.items()})
+            taken = [to_write[i] for i in conflicts]
+            skip = {id(r) for r in failed_versions + taken}
+            to_write = [rec for rec in to_write if id(rec) not in skip]
         article_ops = [self._article_op(rec) for rec in to_write]
         article_ops += [UpdateOne({"key": key}, {"$max": {"last_seen": when}}) for key, when in touches]
         refusals: dict[int, str] = {}
         failed_ops, lost_races = self._bulk(self.articles, article_ops, settle=True, refusals=refusals)
         reasons.update({id(to_write[i]): why for i, why in refusals.items() if i < len(to_write)})
-        for i in lost_races:
-            outcome = self._settle(to_write[i])
+        not_written = set(failed_ops) | set(lost_races)
+        written = {rec.key: rec.revision for i, rec in enumerate(to_write) if i not in not_written}
+        unsettled: list[Record] = []
+        for rec in [to_write[i] for i in lost_races] + taken:
+            outcome, revision = self._settle(rec)
             if outcome == "failed":
-                failed_ops.append(i)
+                unsettled.append(rec)
             elif outcome != "same":
-                logger.info("Concurrent write of %s (revision %d, seen %s): %s", to_write[i].key,
-                            to_write[i].revision, to_write[i].seen_at, outcome)
-        failed_records = blocked + [to_write[i] for i in failed_ops if i < len(to_write)]
+                logger.info("Concurrent write of %s (revision %d, seen %s): %s", rec.key, rec.revision, rec.seen_at,
+                            outcome)
+            if revision is not None:
+                written[rec.key] = max(written.get(rec.key, revision), revision)
+        self._expire_versions(written)
+        failed_records = (blocked + failed_versions + [to_write[i] for i in failed_ops if i < len(to_write)]
+                          + unsettled)
         failed_touches = [touches[i - len(to_write)] for i in failed_ops if i >= len(to_write)]
-        failed = len(failed_entries) + len(failed_ops)
+        failed = len(failed_entries) + len(failed_versions) + len(failed_ops) + len(unsettled)
         if failed:
             raise StoreWriteError(f"{failed} MongoDB write operations failed", failed, failed_records, failed_touches,
                                   reasons)
@@ -166,35 +193,73 @@ class MongoStore(Store):
         return UpdateOne({"key": rec.key, "revision": {"$lt": rec.revision}}, cls._article_update(rec, rec.revision),
                          upsert=True)
 
-    def _settle(self, rec: Record) -> str:
-        """A write that lost a race to another worker's. Same content stored: only ``last_seen`` moves (no
-        second history entry). Other content stored: the later fetch wins — ours becomes the next revision
-        if it was fetched after the stored content, else it is dropped as superseded. Compare-and-set on
-        the revision, so a third writer in between makes it look again (bounded by the retries)."""
+    def _put_version(self, rec: Record, revision: int, stored_revision: int | None) -> bool:
+        """``rec``'s version as ``revision``, before its article is written as that revision (see
+        :meth:`VersionLog.put`); False when another writer's content holds that revision for now."""
+        if not self.version_log.enabled:
+            return True
+        if self._retry(lambda: self.version_log.put(rec, revision, stored_revision)):
+            return True
+        time.sleep(self.retry_backoff)  # its article is perhaps on its way: look again after a pause
+        return False
+
+    def _drop_stray_version(self, rec: Record, current: dict) -> None:
+        """Our version written as ``rec.revision`` before the article write lost, where the stored article
+        holds another content as that revision (written by a worker that keeps no versions): removed."""
+        held = {h.get("revision"): h.get("content_hash") for h in current.get("history") or []}
+        if self.version_log.enabled and held.get(rec.revision) not in (None, rec.content_hash):
+            self._retry(lambda: self.version_log.collection.delete_one(
+                {"key": rec.key, "revision": rec.revision, "content_hash": rec.content_hash}))
+
+    def _expire_versions(self, written: dict[str, int]) -> None:
+        """Retention (NEWSCRAWL_VERSIONS_KEEP) for the keys just written; one that fails is done at the key's
+        next write (the articles are written: this batch does not fail for it)."""
+        ops = self.version_log.expire_ops(written)
+        if not ops:
+            return
+        try:
+            self._retry(lambda: self.version_log.collection.bulk_write(ops, ordered=False))
+        except PyMongoError as exc:
+            logger.warning("Removing old article versions failed (left for the next write of those articles): %s",
+                           redact(str(exc), self.uri)[:200])
+
+    def _settle(self, rec: Record) -> tuple[str, int | None]:
+        """A write that lost a race to another worker's (its article, or its revision's version). Same content
+        stored: only ``last_seen`` moves (no second history entry). Other content stored: the later fetch wins
+        — ours becomes the next revision if it was fetched after the stored content, else it is dropped as
+        superseded. Its version is written as the revision it gets before the article is. Compare-and-set on
+        the revision, so a third writer in between makes it look again (bounded by the retries). Returns the
+        outcome and the revision written (None when nothing was)."""
         for _ in range(self.retries + 1):
             current = self._retry(lambda: self.articles.find_one(
                 {"key": rec.key}, {"content_hash": 1, "revision": 1, "history": 1}))
-            if current is None:  # removed meanwhile: write it as new
+            if current is None:  # removed meanwhile, or never written: write it as new
+                if not self._put_version(rec, rec.revision, None):
+                    continue
                 op = self._article_update(rec, rec.revision)
                 try:
                     self._retry(lambda: self.articles.update_one({"key": rec.key}, op, upsert=True))
-                    return "written"
+                    return "written", rec.revision
                 except DuplicateKeyError:  # and written again by another worker: look again
                     continue
+            self._drop_stray_version(rec, current)
             if current.get("content_hash") == rec.content_hash:
                 self._retry(lambda: self.articles.update_one({"key": rec.key}, {"$max": {"last_seen": rec.seen_at}}))
-                return "same"
+                return "same", None
             stored_at = max((h.get("seen_at") or "" for h in current.get("history") or []), key=_instant,
                             default="")
             if _instant(rec.seen_at) <= _instant(stored_at):
-                return "superseded"
-            revision = (current.get("revision") or 0) + 1
+                return "superseded", None
+            stored = current.get("revision") or 0
+            revision = stored + 1
+            if not self._put_version(rec, revision, stored):
+                continue
             op = self._article_update(rec, revision)
-            result = self._retry(lambda: self.articles.update_one(
-                {"key": rec.key, "revision": current.get("revision")}, op))
+            result = self._retry(lambda: self.articles.update_one({"key": rec.key, "revision": current.get("revision")},
+                                                                  op))
             if result is not None and result.matched_count:
-                return "rewritten"
-        return "failed"
+                return "rewritten", revision
+        return "failed", None
 
     def _bulk(self, collection, ops: list[UpdateOne], settle: bool = False, refusals: dict[int, str] | None = None):
         """Run ``ops`` unordered; retry transient failures; return the indices of the ops that failed for
@@ -255,6 +320,21 @@ class MongoStore(Store):
 
     def count(self) -> int:
         return self.articles.count_documents({})
+
+    # Versions (see .versions and .mongo_versions).
+    def versions(self, key: str) -> list[dict]:
+        return self.version_log.versions(key)
+
+    def changed_since(self, since: str) -> list[dict]:
+        return self.version_log.changed_since(since, self.articles)
+
+    def _key_with_url(self, urls: list[str]) -> str | None:
+        doc = self.articles.find_one({"$or": [{"url": {"$in": urls}}, {"canonical_url": {"$in": urls}}]},
+                                     {"_id": 0, "key": 1}, sort=[("key", ASCENDING)])
+        return doc["key"] if doc else None
+
+    def _article_urls(self):
+        return article_urls(self.articles)
 
     # Incremental crawling (newscrawl.incremental): reads of the articles' bookkeeping, and the
     # ``sitemap_state`` collection kept beside them (unique ``key``; the article write path never uses it).

@@ -6,6 +6,10 @@ showed each slide (one row per pair: heute's news slides appear in hundreds of a
 growing list on every write made each flush slower than the last). Documents are stored as JSON text;
 the columns beside them are what lookups need. Files written before that table existed, whose slides keep
 the list in ``gallery_entries.articles``, are moved to it when opened.
+
+Versions (:mod:`.versions`) are rows of ``article_versions``, unique on (key, revision), written in the
+transaction that writes their article; the table is created when a file is opened (files from before it get
+it then; their articles have no versions until their next revision).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from .base import (HISTORY_LENGTH, EntrySighting, Record, Store, StoredState, StoreUnavailable, StoreWriteError,
                    merge_entries)
 from .base import chunked
+from .versions import CHANGE_FIELDS, VERSION_FIELDS, VersionPolicy, since_stamp, version_doc
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -42,6 +47,16 @@ CREATE TABLE IF NOT EXISTS gallery_entry_articles (
     article TEXT NOT NULL,
     UNIQUE (entry, article)
 );
+CREATE TABLE IF NOT EXISTS article_versions (
+    key TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    seen_at TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    changes TEXT,  -- JSON, NULL for none
+    PRIMARY KEY (key, revision)
+);
+CREATE INDEX IF NOT EXISTS article_versions_seen_at ON article_versions (seen_at);
 """
 # The article lists of older files, moved into gallery_entry_articles (in their order) at open.
 MIGRATE_ENTRY_ARTICLES = """
@@ -62,8 +77,9 @@ def _json(value) -> str:
 class SQLiteStore(Store):
     name = "sqlite"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, versions: VersionPolicy | None = None):
         self.path = Path(path)
+        self.versions_policy = versions or VersionPolicy()
         self.conn: sqlite3.Connection | None = None
 
     def describe(self) -> str:
@@ -114,6 +130,35 @@ class SQLiteStore(Store):
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
+    # Versions (see .versions).
+    def versions(self, key: str) -> list[dict]:
+        rows = self.conn.execute(
+            f"SELECT {', '.join(VERSION_FIELDS)} FROM article_versions WHERE key = ? ORDER BY revision", (key,))
+        return [{**dict(zip(VERSION_FIELDS, row)), "fields": json.loads(row[4]),
+                 "changes": None if row[5] is None else json.loads(row[5])} for row in rows]
+
+    def changed_since(self, since: str) -> list[dict]:
+        rows = self.conn.execute(
+            """SELECT v.key, json_extract(a.doc, '$.url'), v.revision, v.seen_at, v.changes
+               FROM article_versions AS v LEFT JOIN articles AS a ON a.key = v.key
+               WHERE v.revision > 1 AND v.seen_at >= ? ORDER BY v.seen_at, v.key, v.revision""",
+            (since_stamp(since),))
+        return [{**dict(zip(CHANGE_FIELDS, row)), "changes": None if row[4] is None else json.loads(row[4])}
+                for row in rows]
+
+    def _key_with_url(self, urls: list[str]) -> str | None:
+        marks = ",".join("?" * len(urls))
+        row = self.conn.execute(
+            f"SELECT key FROM articles WHERE json_extract(doc, '$.url') IN ({marks})"
+            f" OR json_extract(doc, '$.canonical_url') IN ({marks}) ORDER BY key LIMIT 1", [*urls, *urls]).fetchone()
+        return row[0] if row else None
+
+    def _article_urls(self):
+        rows = self.conn.execute("SELECT key, json_extract(doc, '$.url'), json_extract(doc, '$.canonical_url')"
+                                 " FROM articles ORDER BY key")
+        for key, url, canonical in rows:
+            yield key, (url, canonical)
+
     def write(self, records: list[Record], touches: list[tuple[str, str]]) -> int:
         """One transaction per batch. When SQLite refuses part of it (a constraint or trigger, a value it
         cannot hold), the batch is written again record by record and :class:`StoreWriteError` names the
@@ -125,6 +170,7 @@ class SQLiteStore(Store):
                 for ekey, seen in merge_entries(records).items():
                     self._upsert_entry(ekey, seen)
                 self._touch(touches)
+                self._expire_versions(records)
             return len(records)
         except sqlite3.OperationalError:
             raise
@@ -161,6 +207,7 @@ class SQLiteStore(Store):
                 self.conn.execute("ROLLBACK TO one")
                 failed_touches = list(touches)
             self.conn.execute("RELEASE one")
+            self._expire_versions([rec for rec in records if id(rec) not in refused])
         if refused or failed_touches:
             rejected = [rec for rec in records if id(rec) in refused]
             message = (f"the embedded store refused {len(rejected)} records and {len(failed_touches)} sightings: "
@@ -180,6 +227,38 @@ class SQLiteStore(Store):
                    last_seen = max(last_seen, excluded.last_seen), history = excluded.history, doc = excluded.doc""",
             (rec.key, rec.content_hash, rec.revision, rec.seen_at, rec.seen_at, _json(history), _json(rec.doc)),
         )
+        if self.versions_policy.enabled:
+            self._put_version(rec)
+
+    def _put_version(self, rec: Record) -> None:
+        version = version_doc(rec)
+        changes = version["changes"]
+        self.conn.execute(
+            """INSERT INTO article_versions (key, revision, seen_at, content_hash, fields, changes)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT(key, revision) DO UPDATE SET seen_at = excluded.seen_at,
+                   content_hash = excluded.content_hash, fields = excluded.fields, changes = excluded.changes""",
+            (rec.key, rec.revision, version["seen_at"], rec.content_hash, _json(version["fields"]),
+             None if changes is None else _json(changes)),
+        )
+
+    def _expire_versions(self, records: list[Record]) -> None:
+        """Retention (NEWSCRAWL_VERSIONS_KEEP) for the keys just written, in the same transaction."""
+        policy = self.versions_policy
+        if not policy.enabled or policy.keeps_all or not records:
+            return
+        latest: dict[str, int] = {}
+        for rec in records:
+            latest[rec.key] = max(latest.get(rec.key, rec.revision), rec.revision)
+        if policy.keep_last is not None:
+            self.conn.executemany("DELETE FROM article_versions WHERE key = ? AND revision <= ?",
+                                  [(key, revision - policy.keep_last) for key, revision in latest.items()])
+        else:
+            cutoff = policy.cutoff()
+            self.conn.executemany(
+                """DELETE FROM article_versions WHERE key = ? AND seen_at < ? AND revision <
+                   (SELECT MAX(revision) FROM article_versions WHERE key = ?)""",
+                [(key, cutoff, key) for key in latest])
 
     def _upsert_entry(self, ekey: str, seen: EntrySighting) -> None:
         self.conn.execute(
