@@ -71,6 +71,8 @@ class Article:
     fetched_at: str | None = None
     revision: int | None = None
     content_hash: str | None = None
+    # What changed since the stored revision (newscrawl.versions.diff): set on changed articles, None otherwise.
+    changes: dict[str, Any] | None = None
     field_sources: dict[str, str] = field(default_factory=dict)
     extractor: dict[str, str] = field(default_factory=dict)
 

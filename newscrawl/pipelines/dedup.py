@@ -1,15 +1,24 @@
 """Dedup: classify each item as new, changed or unchanged against the store; drop repeats.
 
 The key is ``<site>:<article_id>``, else the normalised canonical URL (:func:`newscrawl.records.record_key`).
-A second item with a key already seen in this run is dropped (``duplicate_in_run``). Otherwise the
-item's content hash is compared with the stored one: new items get revision 1, changed items the stored
-revision + 1, and unchanged items are dropped (not exported) after their sighting is recorded.
+A second item with a key already seen in this run is dropped (``duplicate_in_run``). Otherwise the item is
+classified against the store (:func:`newscrawl.versions.classify.classify`): new items get revision 1;
+changed items the stored revision + 1 and ``changes``, what changed field by field
+(:func:`newscrawl.versions.diff`); unchanged items are dropped (not exported) after their sighting is
+recorded. An item whose hash differs from the stored one only because that hash was made before cosmetic
+differences were left out of it (see :mod:`newscrawl.records`) is unchanged too: counted in
+``newscrawl/dedup/unchanged`` and ``newscrawl/dedup/cosmetic``, dropped with the reason ``cosmetic``, its
+sighting recorded.
 
 When the store cannot be asked (unreachable at open, or failing mid-run) the answer is *unknown*: the item
 passes on as if new, with its ``content_hash`` and a null ``revision``, so it is exported and nothing is
 lost; the store pipeline sends it to the spool, and the replay's dedup (same rules, against the store)
 decides later whether it is new, changed or unchanged. Stats:
-``newscrawl/dedup/{new,changed,unchanged,unknown,duplicate_in_run}``.
+``newscrawl/dedup/{new,changed,unchanged,cosmetic,unknown,duplicate_in_run}``.
+
+Switched off (``NEWSCRAWL_DEDUP_ENABLED = False``), nothing is dropped: every item is exported, and the
+store pipeline classifies each one by the same rule to store only new and changed ones
+(:mod:`newscrawl.pipelines.store`).
 """
 
 from __future__ import annotations
@@ -19,9 +28,10 @@ from datetime import datetime, timezone
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
-from ..exceptions import DUPLICATE_IN_RUN, UNCHANGED, Dropped
-from ..records import content_hash, record_key
-from ..store import UNKNOWN, store_client
+from ..exceptions import DUPLICATE_IN_RUN, Dropped
+from ..records import record_key
+from ..store import store_client
+from ..versions.classify import COSMETIC, UNCHANGED, apply_verdict, classify, count_verdict
 from .store import count_flush
 
 
@@ -56,19 +66,14 @@ class DedupPipeline:
             self._count(DUPLICATE_IN_RUN)
             raise Dropped(DUPLICATE_IN_RUN, f"{key} ({adapter.get('url')})", log_level="DEBUG")
         self.seen.add(key)
-        digest = content_hash(adapter)
-        stored = await self.client.lookup(key)
-        if stored is UNKNOWN:
-            adapter["content_hash"] = digest
-            adapter["revision"] = None  # to be decided by the replay
-            self._count("unknown")
-            return item
-        if stored is not None and stored.content_hash == digest:
-            self._count(UNCHANGED)
+        verdict = await classify(self.client, key, adapter)
+        count_verdict(self.crawler.stats, verdict)
+        if verdict.kind in (UNCHANGED, COSMETIC):
             outcome = await self.client.touch(key, adapter.get("fetched_at") or datetime.now(timezone.utc).isoformat())
             count_flush(self.crawler.stats, outcome)
-            raise Dropped(UNCHANGED, key, log_level="DEBUG")
-        adapter["content_hash"] = digest
-        adapter["revision"] = 1 if stored is None else stored.revision + 1
-        self._count("new" if stored is None else "changed")
+            # A cosmetic one is dropped for a reason of its own: incremental crawling records the hash of an
+            # unchanged item as the stored one, which the older stored hash of a cosmetic one is not.
+            raise Dropped(verdict.kind, key, log_level="DEBUG")
+        apply_verdict(adapter, verdict)
         return item
+

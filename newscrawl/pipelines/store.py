@@ -13,6 +13,12 @@ A flush is never cut short: closing waits for a periodic flush that is writing a
 neither the store nor the spool can take a flush (a full disk), its items are lost: counted as items in
 ``newscrawl/store/lost`` (sightings in ``lost_touches``), with one ERROR line.
 
+With dedup switched off (``NEWSCRAWL_DEDUP_ENABLED = False``: every item exported, unchanged ones too), this
+pipeline classifies each item by dedup's rule (:mod:`newscrawl.versions.classify`) and stores only new and
+changed ones as revisions, numbered and with their ``changes`` as dedup gives them; an unchanged one is exported
+with its stored revision and only its sighting is recorded; a second item of one key in a run is exported and
+not stored again.
+
 Stats: ``newscrawl/store/{written,spooled,spooled_touches,write_errors,unavailable,lost,lost_touches}`` and,
 for the drain at open, ``newscrawl/spool/{replayed,written,unchanged,touches,remaining,corrupt}``. Switched
 off with ``NEWSCRAWL_STORE_ENABLED = False``.
@@ -26,7 +32,11 @@ from datetime import datetime, timezone
 
 from scrapy.exceptions import NotConfigured
 
-from ..records import item_dict
+from itemadapter import ItemAdapter
+
+from ..exceptions import DUPLICATE_IN_RUN
+from ..records import item_dict, record_key
+from ..versions.classify import COSMETIC, UNCHANGED, apply_verdict, classify, count_verdict
 
 from ..store import FlushResult, ItemsLost, build_record, replay, store_client
 
@@ -52,6 +62,10 @@ class StorePipeline:
         self.crawler = crawler
         self.client = client
         self.flush_interval = flush_interval
+        # Dedup switched off: every item is exported, and this pipeline classifies them to store new and
+        # changed ones only (revisions numbered as dedup numbers them).
+        self.classifies = not crawler.settings.getbool("NEWSCRAWL_DEDUP_ENABLED")
+        self.seen: set[str] = set()
         self._ticker: asyncio.Task | None = None
         self._periodic: asyncio.Future | None = None  # the periodic flush in progress
 
@@ -128,6 +142,8 @@ class StorePipeline:
                          "store is back (the next crawl also drains it first)", spooled, self.client.spool.path)
 
     async def process_item(self, item):
+        if self.classifies and not await self._classify(item):
+            return item  # exported as it is; the store holds this content already (or cannot key it)
         data = item_dict(item)
         seen_at = data.get("fetched_at") or datetime.now(timezone.utc).isoformat()
         if data.get("revision") is None and data.get("content_hash"):  # dedup could not ask the store
@@ -137,3 +153,26 @@ class StorePipeline:
         else:
             await self._guard(self.client.add(build_record(data, seen_at)))
         return item
+
+    async def _classify(self, item) -> bool:
+        """With dedup switched off, what it would decide (the same rule, :mod:`newscrawl.versions.classify`),
+        without dropping anything: True when the item is to be written (new, changed, or unknown: spooled). An
+        unchanged item's sighting is recorded; a second item of one key in this run is not stored again."""
+        adapter = ItemAdapter(item)
+        key = record_key(adapter)
+        stats = self.crawler.stats
+        if key is None:  # validate drops these first
+            stats.inc_value("newscrawl/store/no_key")
+            return False
+        if key in self.seen:
+            stats.inc_value(f"newscrawl/dedup/{DUPLICATE_IN_RUN}")
+            return False
+        self.seen.add(key)
+        verdict = await classify(self.client, key, adapter)
+        count_verdict(stats, verdict)
+        apply_verdict(adapter, verdict)
+        if verdict.kind in (UNCHANGED, COSMETIC):
+            count_flush(stats, await self.client.touch(key, adapter.get("fetched_at")
+                                                       or datetime.now(timezone.utc).isoformat()))
+            return False
+        return True
