@@ -18,15 +18,18 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from scrapy import signals
+from scrapy.http import TextResponse
 
 from .exceptions import DUPLICATE_IN_RUN, drop_reason
+from .extract.galleries import MAX_GALLERY_SIZE
 from .paths import setting_path
 
 # Exit codes, most severe first when several checks fail (the summary lists them all).
@@ -37,10 +40,15 @@ EXIT_UNFINISHED = 5  # the crawl did not finish (could not start, or shut down b
 EXIT_ERRORS = 6  # more ERROR log lines than NEWSCRAWL_MAX_ERRORS
 EXIT_COVERAGE = 7  # a field's coverage fell below its floor
 EXIT_QUEUE_LOST = 8  # the shared Redis queue was unreachable for NEWSCRAWL_REDIS_LOST_TIMEOUT: the run gave up
+# a field's coverage fell by more than NEWSCRAWL_DRIFT_MARGIN below the median of the spider's previous runs
+# (newscrawl.drift), even if it is still above its floor
+EXIT_DRIFT = 9
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run of the spider holds the lock
 # A lost queue ranks after the store (items outside the store are the worse harm) and before "nothing
-# fetched"/"unfinished", which a lost queue causes and which would hide the cause.
-SEVERITY = (EXIT_STORE, EXIT_QUEUE_LOST, EXIT_NOTHING_FETCHED, EXIT_UNFINISHED, EXIT_ERRORS, EXIT_COVERAGE)
+# fetched"/"unfinished", which a lost queue causes and which would hide the cause. Drift ranks last, right
+# after coverage: a field below its absolute floor is the plainer statement about the same harm.
+SEVERITY = (EXIT_STORE, EXIT_QUEUE_LOST, EXIT_NOTHING_FETCHED, EXIT_UNFINISHED, EXIT_ERRORS, EXIT_COVERAGE,
+            EXIT_DRIFT)
 QUEUE_LOST_REASON = "redis_lost"  # finish_reason of a crawl that gave up on Redis (newscrawl.distributed)
 
 # Stats that mean the store did not take everything (set by the store pipeline and its spool).
@@ -49,7 +57,14 @@ STORE_FAILURE_STATS = ("newscrawl/store/unavailable", "newscrawl/store/spooled",
                        "newscrawl/store/write_errors", "newscrawl/spool/remaining", "newscrawl/spool/corrupt",
                        "newscrawl/store/lost", "newscrawl/store/lost_touches")
 
-COVERAGE_FIELDS = ("headline", "published", "authors_or_source", "lead_image_credit")  # NEWSCRAWL_COVERAGE_FLOORS
+# The watched fields (NEWSCRAWL_COVERAGE_FLOORS, newscrawl.drift): each one's share of a run's items that have it.
+# body_length: the body holds at least BODY_CHARS characters (a share, so that a layout change that keeps only
+# the first paragraph, or none, shows against a floor and against the median of earlier runs alike).
+# galleries: over the items whose page shows a gallery counter ("1/N") only, the share whose item has a gallery
+# of at least N slides (None in a run without such pages).
+COVERAGE_FIELDS = ("headline", "published", "authors_or_source", "lead", "body_length", "lead_image_credit",
+                   "galleries")
+BODY_CHARS = 500
 
 
 # -- the lock ---------------------------------------------------------------------------------------------
@@ -118,15 +133,37 @@ def _get(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
-def coverage_flags(item: Any) -> dict[str, bool]:
-    """Which of the watched fields an item has."""
+def coverage_flags(item: Any, counters: Collection[int] = ()) -> dict[str, bool]:
+    """Which of the watched fields an item has. ``counters``: the N of each "1/N" gallery counter its page
+    shows (:func:`page_gallery_counters`); without any, ``galleries`` does not apply and is left out."""
     lead = _get(item, "lead_image")
-    return {
+    flags = {
         "headline": bool((_get(item, "headline") or "").strip()),
         "published": bool(_get(item, "published")),
         "authors_or_source": bool(_get(item, "authors")) or bool((_get(item, "source") or "").strip()),
+        "lead": bool((_get(item, "lead") or "").strip()),
+        "body_length": sum(len(p or "") for p in _get(item, "body") or ()) >= BODY_CHARS,
         "lead_image_credit": lead is not None and bool(_get(lead, "credits") or _get(lead, "credit_raw")),
     }
+    if counters:
+        slides = [len(_get(g, "entries") or ()) for g in _get(item, "galleries") or ()]
+        flags["galleries"] = all(any(n >= size for n in slides) for size in counters)
+    return flags
+
+
+# A gallery counter ("1/65") as the whole text of an element, or split across up to three tags:
+# <div class="Gallery_counter__x">1/65</div>, <span><span>1</span>/<span>51</span></span>.
+_TAGS = r"(?:<[^<>]{0,300}>\s*){0,3}"
+GALLERY_COUNTER = re.compile(r">\s*1\s*" + _TAGS + r"/\s*" + _TAGS + r"(\d{1,4})\s*<")
+
+
+def page_gallery_counters(response: Any) -> frozenset[int]:
+    """The N of every "1/N" gallery counter in the page's markup (none for a missing or non-text response).
+    Read from the page, not the item, so a gallery the extraction lost entirely still counts as missed."""
+    if not isinstance(response, TextResponse):
+        return frozenset()
+    return frozenset(n for m in GALLERY_COUNTER.finditer(response.text)
+                     if 0 < (n := int(m.group(1))) <= MAX_GALLERY_SIZE)
 
 
 def parse_floors(value: Any) -> dict[str, float]:
@@ -165,26 +202,29 @@ class RunCollector:
         self.crawler = crawler
         self.items = 0
         self.filled = dict.fromkeys(COVERAGE_FIELDS, 0)
+        self.gallery_pages = 0  # items whose page shows a gallery counter: the denominator of "galleries"
         self.article_responses = 0
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
-    def count(self, item) -> None:
+    def count(self, item, response=None) -> None:
         self.items += 1
-        for name, present in coverage_flags(item).items():
+        flags = coverage_flags(item, page_gallery_counters(response))
+        self.gallery_pages += "galleries" in flags
+        for name, present in flags.items():
             self.filled[name] += present
 
     def item_scraped(self, item, response, spider):
-        self.count(item)
+        self.count(item, response)
 
     def item_dropped(self, item, response, exception, spider):
         if drop_reason(exception) != DUPLICATE_IN_RUN:  # the same article again: counted once
-            self.count(item)
+            self.count(item, response)
 
     def item_error(self, item, response, spider, failure):
-        self.count(item)
+        self.count(item, response)
 
     def response_received(self, response, request, spider):
         parse_article = getattr(spider, "parse_article", None)
@@ -192,8 +232,12 @@ class RunCollector:
             self.article_responses += 1
 
     def coverage(self) -> dict[str, Any]:
-        shares = {name: round(self.filled[name] / self.items, 4) if self.items else None for name in COVERAGE_FIELDS}
-        return {"items": self.items, **shares}
+        """{"items": n, <field>: share of the items that have it or None, "gallery_pages": k}; the share of
+        ``galleries`` is over the k items whose page shows a gallery counter."""
+        counted = {name: self.items for name in COVERAGE_FIELDS} | {"galleries": self.gallery_pages}
+        shares = {name: round(self.filled[name] / counted[name], 4) if counted[name] else None
+                  for name in COVERAGE_FIELDS}
+        return {"items": self.items, **shares, "gallery_pages": self.gallery_pages}
 
 
 # -- checks -----------------------------------------------------------------------------------------------

@@ -96,11 +96,12 @@ def test_floors_are_parsed_and_checked():
 
 
 def test_coverage_flags():
-    assert coverage_flags(Article(headline="H", published="2025-01-01T00:00:00+01:00", source="APA",
-                                  lead_image=Image(url="u", credits=["APA"]))) == dict.fromkeys(
-        ("headline", "published", "authors_or_source", "lead_image_credit"), True)
+    assert coverage_flags(Article(headline="H", published="2025-01-01T00:00:00+01:00", source="APA", lead="L",
+                                  body=["x" * 500], lead_image=Image(url="u", credits=["APA"]))) == dict.fromkeys(
+        ("headline", "published", "authors_or_source", "lead", "body_length", "lead_image_credit"), True)
     assert coverage_flags({"headline": " ", "authors": [], "source": None, "lead_image": {"url": "u", "credits": []}}) \
-        == dict.fromkeys(("headline", "published", "authors_or_source", "lead_image_credit"), False)
+        == dict.fromkeys(("headline", "published", "authors_or_source", "lead", "body_length", "lead_image_credit"),
+                         False)  # galleries only where the page shows a gallery counter (tests/commands/test_drift.py)
     assert coverage_flags({"authors": ["A"], "lead_image": {"credit_raw": "Foto: X"}})["lead_image_credit"]
 
 

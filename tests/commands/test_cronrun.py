@@ -107,7 +107,8 @@ def test_a_healthy_run_exits_0_and_writes_its_summary_next_to_the_jsonl(heute_mi
         "written": len(MIRROR_IDS), "spooled": 0, "errors": 0}
     flags = [coverage_flags(it) for it in items]
     assert summary["coverage"] == {"items": len(items), **{
-        name: round(sum(f[name] for f in flags) / len(items), 4) for name in flags[0]}}
+        name: round(sum(f[name] for f in flags) / len(items), 4) for name in flags[0]},
+        "galleries": 1.0, "gallery_pages": 4}  # the four pages with a "1/N" counter, every slide extracted
     assert summary["coverage"]["headline"] == 1.0 and 0 < summary["coverage"]["authors_or_source"] < 1
     assert summary["finish_reason"] == "finished" and summary["duration_s"] > 0
     assert summary["stats"]["newscrawl/incremental/fetched"] == SITEMAP_ARTICLES
