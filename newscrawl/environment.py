@@ -113,6 +113,8 @@ VARIABLES: dict[str, Variable] = {
     **_same(integer, "NEWSCRAWL_MAX_ERRORS"),
     **_same(text, "NEWSCRAWL_COVERAGE_FLOORS"),
     **_same(integer, "NEWSCRAWL_COVERAGE_MIN_ITEMS"),
+    **_same(number, "NEWSCRAWL_DRIFT_MARGIN"),
+    **_same(integer, "NEWSCRAWL_DRIFT_MIN_RUNS"),
     **_same(text, "REDIS_URL"),
     **_same(number, "NEWSCRAWL_REDIS_WORKER_TTL", "NEWSCRAWL_REDIS_LOST_TIMEOUT", "NEWSCRAWL_REDIS_SOCKET_TIMEOUT",
             "NEWSCRAWL_REDIS_POLL"),

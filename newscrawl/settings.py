@@ -163,6 +163,12 @@ NEWSCRAWL_LOCK_DIR = ""
 NEWSCRAWL_MAX_ERRORS = 0
 NEWSCRAWL_COVERAGE_FLOORS = "headline=0.99,published=0.95,authors_or_source=0.5,lead_image_credit=0.5"
 NEWSCRAWL_COVERAGE_MIN_ITEMS = 10
+# Drift (newscrawl.drift): cronrun also fails (exit 9) when a watched field's share fell by more than
+# NEWSCRAWL_DRIFT_MARGIN below its median over the spider's previous runs (read from the run summaries in
+# <NEWSCRAWL_OUTPUT_DIR>/<spider>/, runs with fewer than NEWSCRAWL_COVERAGE_MIN_ITEMS items left out), once at least
+# NEWSCRAWL_DRIFT_MIN_RUNS such runs are there. A margin of 1 switches the check off (no share falls by more).
+NEWSCRAWL_DRIFT_MARGIN = 0.15
+NEWSCRAWL_DRIFT_MIN_RUNS = 5
 
 # Distributed crawling (newscrawl.distributed): with REDIS_URL set (-s, the project or the environment), N workers
 # share scrapy-redis's request queue and fingerprint set in that Redis (keys <spider>:requests and

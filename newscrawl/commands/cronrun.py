@@ -11,7 +11,8 @@
 3. Writes the run summary next to the run's JSONL (``output/<spider>/<timestamp>.summary.json``), prints one
    summary line on stdout and exits with the code of the most severe failed check
    (:mod:`newscrawl.cron`): 0 healthy, 3 store, 8 Redis queue lost, 4 nothing fetched, 5 unfinished, 6 errors,
-   7 coverage. The lock is released however the crawl ends (a killed process's flock goes with it).
+   7 coverage, 9 coverage drift against the median of the spider's previous runs (:mod:`newscrawl.drift`).
+   The lock is released however the crawl ends (a killed process's flock goes with it).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from ..paths import setting_path
-from ..cron import (EXIT_LOCKED, LockHeld, RunCollector, RunLock, build_summary, evaluate, lock_path, parse_floors,
-                    print_line, summary_line)
+from ..drift import check_drift, drift_settings
+from ..cron import (EXIT_LOCKED, SEVERITY, LockHeld, RunCollector, RunLock, build_summary, evaluate, lock_path,
+                    parse_floors, print_line, summary_line)
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,8 @@ class Command(BaseRunSpiderCommand):
         return (self.short_desc() + ". Exit codes: 0 healthy; 3 the store was unreachable, failed or items were "
                 "spooled; 4 no article could be fetched; 5 the crawl did not finish; 6 more ERROR log lines than "
                 "NEWSCRAWL_MAX_ERRORS; 7 field coverage below NEWSCRAWL_COVERAGE_FLOORS; 8 the shared Redis queue was "
-                "unreachable for NEWSCRAWL_REDIS_LOST_TIMEOUT and the run gave up; 75 another run of the "
+                "unreachable for NEWSCRAWL_REDIS_LOST_TIMEOUT and the run gave up; 9 a field's coverage fell more than "
+                "NEWSCRAWL_DRIFT_MARGIN below its median over the spider's previous runs; 75 another run of the "
                 "spider is active. See the README, 'Running from cron'.")
 
     def process_options(self, args, opts) -> None:
@@ -99,6 +102,10 @@ class Command(BaseRunSpiderCommand):
             self.floors = parse_floors(settings.get("NEWSCRAWL_COVERAGE_FLOORS"))
         except ValueError as exc:
             raise UsageError(f"NEWSCRAWL_COVERAGE_FLOORS: {exc}", print_help=False) from None
+        try:
+            self.drift = drift_settings(settings)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
@@ -143,9 +150,13 @@ class Command(BaseRunSpiderCommand):
         problems = evaluate(stats, collector.coverage(), max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS"),
                             floors=floors, min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"),
                             started=not self.crawler_process.bootstrap_failed)
+        drifted, drift = check_drift(collector.coverage(), setting_path(settings, "NEWSCRAWL_OUTPUT_DIR") / name, name,
+                                     min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"), **self.drift)
+        problems = sorted(problems + drifted, key=lambda p: SEVERITY.index(p.code))
         jsonl = feed.path()
         summary = build_summary(name, stats, collector, problems, duration=duration,
                                 jsonl=str(jsonl) if jsonl else None, started_at=started_at)
+        summary["drift"] = drift  # the baseline used and the figures compared (newscrawl.drift)
         path = summary_file(jsonl, setting_path(settings, "NEWSCRAWL_OUTPUT_DIR"), name, started_at)
         try:
             write_json(path, summary)
