@@ -22,7 +22,7 @@ from ..credentials import redact
 from ..exceptions import UNCHANGED
 from ..records import content_hash, links_elsewhere
 from ..store import UNKNOWN
-from .diff import diff
+from .changes import diff
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ in which the two differ (the content hash covers the same fields), so an empty d
 
 The work is bounded on any input: paragraphs are aligned with :class:`difflib.SequenceMatcher` only up to
 :data:`MAX_PARAGRAPHS` a side (beyond, added and removed ones by set difference, linear); paragraphs of one
-replaced block are paired as edits by word overlap (``quick_ratio``) for at most :data:`MAX_PAIRINGS`
+that went and came are paired as edits by word overlap (``quick_ratio``) for at most :data:`MAX_PAIRINGS`
 comparisons per diff; word-level diffs run on paragraphs of at most :data:`MAX_WORDS` words and on at most
 :data:`MAX_WORD_BUDGET` words per diff (beyond, an edited paragraph gives its ``old`` and ``new`` text); every
 text is cut at :data:`MAX_TEXT` characters and every list at :data:`MAX_ENTRIES` entries (the rest counted in
@@ -135,61 +135,64 @@ def _words(a: str, b: str, budget: _Budget) -> list[dict[str, Any]] | None:
 def _paragraphs(a: list[str], b: list[str], budget: _Budget) -> dict[str, Any]:
     if len(a) > MAX_PARAGRAPHS or len(b) > MAX_PARAGRAPHS:
         return _paragraph_sets(a, b)
-    added: list[tuple[int, str]] = []  # (index in b, text)
-    removed: list[tuple[int, str]] = []  # (index in a, text)
-    edited: list[dict[str, Any]] = []
+    gone: list[int] = []  # indices in a of the paragraphs not kept in place
+    came: list[int] = []  # indices in b of the paragraphs that are not old ones kept in place
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        pairs = _pair(a, range(i1, i2), b, range(j1, j2), budget) if tag == "replace" else []
-        paired_old, paired_new = {i for i, _ in pairs}, {j for _, j in pairs}
-        removed += [(i, a[i]) for i in range(i1, i2) if i not in paired_old]
-        added += [(j, b[j]) for j in range(j1, j2) if j not in paired_new]
-        for i, j in pairs:
-            edit: dict[str, Any] = {"paragraph": j + 1, "was": i + 1}
-            words = _words(a[i], b[j], budget) if len(edited) < MAX_ENTRIES else None
-            if words is None:
-                edit.update(old=_short(a[i]), new=_short(b[j]))
-            else:
-                edit["words"] = words
-            edited.append(edit)
+        if tag != "equal":
+            gone += range(i1, i2)
+            came += range(j1, j2)
     moved = []
-    unmatched_added = {}
-    for j, text in added:
-        unmatched_added.setdefault(text, []).append(j)
-    still_removed = []
-    for i, text in removed:
-        if unmatched_added.get(text):
-            moved.append({"from": i + 1, "to": unmatched_added[text].pop(0) + 1, "text": _short(text)})
+    places: dict[str, list[int]] = {}
+    for j in came:
+        places.setdefault(b[j], []).append(j)
+    for i in gone:
+        if places.get(a[i]):
+            moved.append((i, places[a[i]].pop(0)))
+    moved_old, moved_new = {i for i, _ in moved}, {j for _, j in moved}
+    gone = [i for i in gone if i not in moved_old]
+    came = [j for j in came if j not in moved_new]
+    pairs = _pair(a, gone, b, came, budget)
+    paired_old, paired_new = {i for i, _ in pairs}, {j for _, j in pairs}
+    edited = []
+    for i, j in sorted(pairs, key=lambda pair: pair[1]):
+        edit: dict[str, Any] = {"paragraph": j + 1, "was": i + 1}
+        words = _words(a[i], b[j], budget) if len(edited) < MAX_ENTRIES else None
+        if words is None:
+            edit.update(old=_short(a[i]), new=_short(b[j]))
         else:
-            still_removed.append((i, text))
-    moved_to = {m["to"] - 1 for m in moved}
+            edit["words"] = words
+        edited.append(edit)
     out: dict[str, Any] = {}
-    _capped([{"paragraph": j + 1, "text": _short(t)} for j, t in added if j not in moved_to], "added", out)
-    _capped([{"paragraph": i + 1, "text": _short(t)} for i, t in still_removed], "removed", out)
-    _capped(moved, "moved", out)
-    _capped(sorted(edited, key=lambda e: e["paragraph"]), "edited", out)
+    _capped([{"paragraph": j + 1, "text": _short(b[j])} for j in came if j not in paired_new], "added", out)
+    _capped([{"paragraph": i + 1, "text": _short(a[i])} for i in gone if i not in paired_old], "removed", out)
+    _capped([{"from": i + 1, "to": j + 1, "text": _short(a[i])} for i, j in sorted(moved, key=lambda m: m[1])],
+            "moved", out)
+    _capped(edited, "edited", out)
     return out
 
 
-def _pair(a: list[str], olds: range, b: list[str], news: range, budget: _Budget) -> list[tuple[int, int]]:
-    """Old and new paragraphs of one replaced block that are the same paragraph edited: in order, each old
-    one with the first following new one whose words overlap by SIMILAR (while the budget lasts)."""
+def _pair(a: list[str], gone: list[int], b: list[str], came: list[int], budget: _Budget) -> list[tuple[int, int]]:
+    """Paragraphs that went and came that are one paragraph edited (and perhaps moved): each old one with the
+    new one whose words overlap it most, by at least SIMILAR (``quick_ratio`` on words: linear), while the
+    budget of comparisons lasts."""
     pairs: list[tuple[int, int]] = []
-    counts: dict[int, Counter] = {}
-    start = news.start
-    for i in olds:
+    counts = {j: Counter(b[j].split()) for j in came}
+    free = list(came)
+    for i in gone:
         words = Counter(a[i].split())
-        for j in range(start, news.stop):
+        size = sum(words.values())
+        best, best_j = SIMILAR, None
+        for j in free:
             if budget.pairings <= 0:
                 return pairs
             budget.pairings -= 1
-            other = counts.setdefault(j, Counter(b[j].split()))
-            total = sum(words.values()) + sum(other.values())
-            if total and 2 * sum((words & other).values()) / total >= SIMILAR:
-                pairs.append((i, j))
-                start = j + 1
-                break
+            total = size + sum(counts[j].values())
+            score = 2 * sum((words & counts[j]).values()) / total if total else 0.0
+            if score >= best:
+                best, best_j = score, j
+        if best_j is not None:
+            pairs.append((i, best_j))
+            free.remove(best_j)
     return pairs
 
 
