@@ -27,12 +27,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from scrapy.exceptions import UsageError
+
 from ..records import content_fields
 from .base import Record
 
 KEEP_SETTING = "NEWSCRAWL_VERSIONS_KEEP"
 KEEP_HELP = "all, a number of revisions per article like 20, or a number of days like 30d"
 _KEEP = re.compile(r"(\d+)\s*(d?)")
+
+
+class VersionsSettingError(UsageError, ValueError):
+    """A bad ``NEWSCRAWL_VERSIONS_KEEP``: one line naming the setting and valid values. A ``UsageError``, as
+    the other settings refused before a run starts (the commands exit 2 with its line)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, print_help=False)
 
 
 @dataclass(frozen=True)
@@ -66,19 +76,19 @@ class VersionPolicy:
 
 def parse_keep(value: Any) -> tuple[int | None, int | None]:
     """``NEWSCRAWL_VERSIONS_KEEP`` as (keep_last, keep_days): ``all`` (or empty) keeps all, ``20`` the last 20
-    revisions, ``30d`` 30 days. Anything else raises ValueError naming the setting and valid values."""
+    revisions, ``30d`` 30 days. Anything else raises :class:`VersionsSettingError` naming the setting."""
     text = "" if value is None else str(value).strip().lower()
     if text in ("", "all") and not isinstance(value, bool):
         return None, None
     m = _KEEP.fullmatch(text)
     if isinstance(value, bool) or not m or int(m.group(1)) < 1:
-        raise ValueError(f"{KEEP_SETTING} must be {KEEP_HELP}; got {value!r}")
+        raise VersionsSettingError(f"{KEEP_SETTING} must be {KEEP_HELP}; got {value!r}")
     number = int(m.group(1))
     return (None, number) if m.group(2) else (number, None)
 
 
 def policy_from_settings(settings) -> VersionPolicy:
-    """The policy the settings give; raises ValueError (one line, naming the setting) for a bad retention."""
+    """The policy the settings give; raises :class:`VersionsSettingError` for a bad retention."""
     keep_last, keep_days = parse_keep(settings["NEWSCRAWL_VERSIONS_KEEP"])
     return VersionPolicy(settings.getbool("NEWSCRAWL_VERSIONS_ENABLED"), keep_last, keep_days)
 
