@@ -15,6 +15,10 @@ from newscrawl.environment import read as read_environment
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
+# Scrapy's loader, plus: a URL on a base URL of NEWSCRAWL_BASE_URLS belongs to that site's spider (scrapy parse <url>)
+SPIDER_LOADER_CLASS = "newscrawl.spiderloader.SpiderLoader"
+# scrapy check: parse_article's contracts on a site's SAMPLE_ARTICLE (newscrawl.contracts; sites without one: none)
+SPIDER_CONTRACTS = {"newscrawl.contracts.SampleArticleContract": 10, "newscrawl.contracts.FilledContract": 20}
 COMMANDS_MODULE = "newscrawl.commands"  # scrapy replay, scrapy cronrun, scrapy crawl (exit code)
 
 # Settings derived at run time, from REDIS_URL and the NEWSCRAWL_ names of Scrapy settings (newscrawl.addon).

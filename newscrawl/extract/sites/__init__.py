@@ -48,6 +48,9 @@ class Site:
     URL_SUFFIXES: tuple[str, ...] = ()
     # The site's own time zone: dates are reported in it (None keeps the offset the page gives).
     TIMEZONE = None
+    # The path of one of the site's articles ("/s/<slug>-<id>"), for ``scrapy check`` (newscrawl.contracts): fetched
+    # from the base URL the spider crawls (a mirror's too) and extracted with the site's contracts. None: no check.
+    SAMPLE_ARTICLE: str | None = None
 
     article_pattern: ClassVar[re.Pattern[str] | None] = None  # ARTICLE_URL compiled
 
@@ -71,6 +74,11 @@ class Site:
             raise TypeError(f"{cls.__qualname__} names no HOSTS")
         if cls.BASE_URL is not None and http_url(cls.BASE_URL) is None:
             raise TypeError(f"{cls.__qualname__}.BASE_URL is no http(s) URL: {cls.BASE_URL!r}")
+        sample = cls.SAMPLE_ARTICLE
+        if sample is not None and not (sample.startswith("/") and (cls.article_pattern is None or cls.match_article(
+                split_url(sample).path, split_url(sample).query))):
+            raise TypeError(f"{cls.__qualname__}.SAMPLE_ARTICLE must be the path of one of its articles (matching "
+                            f"ARTICLE_URL), got {sample!r}")
         for source in cls.DISCOVERY:
             if not isinstance(source, (Sitemap, NewsSitemap, Feed, Sections)):
                 raise TypeError(f"{cls.__qualname__}.DISCOVERY: {source!r} is no Sitemap, NewsSitemap, Feed or Sections")

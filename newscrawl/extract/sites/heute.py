@@ -43,6 +43,7 @@ class Heute(Site):
     )
     URL_SUFFIXES = ("/comments",)
     TIMEZONE = VIENNA
+    SAMPLE_ARTICLE = "/s/oeffi-chaos-bei-der-u1-tausende-fahrgaeste-sitzen-fest-120014860"  # in tests/site/heute too
     SOURCES = {"20 minuten": "20 Minuten", "apa": "APA", "apa-red": "APA", "apa/red": "APA", "dpa": "dpa",
                "red": None, "redaktion": None, "heute": None, "heute.at": None}
 
