@@ -145,7 +145,7 @@ class MongoStore(Store):
                                              settle=True, refusals=version_refusals)
             failed_versions = [to_write[i] for i in failed_v]
             reasons.update({id(to_write[i]): f"its version was refused: {why}" for i, why in version_refusals.items()})
-            taken = [to_write[i] for i in conflicts]
+            taken = self._retry(lambda: self.version_log.taken([to_write[i] for i in conflicts])) if conflicts else []
             skip = {id(r) for r in failed_versions + taken}
             to_write = [rec for rec in to_write if id(rec) not in skip]
         article_ops = [self._article_op(rec) for rec in to_write]

@@ -1,10 +1,11 @@
 """The MongoDB store's versions (:mod:`.versions`): the ``article_versions`` collection, unique on
 ``(key, revision)``, written before the article and read back.
 
-A version is upserted on ``(key, revision, content_hash)``: writing the same revision again with the same
-content (a batch retried, a spooled item replayed after the server died between the version and the article)
-changes nothing, and another content for a revision already taken fails on the unique index instead of
-overwriting the version of what another worker stored. That revision then goes through
+A batch's versions are inserted (several times faster than upserts on SecantusDB); one that hits the unique
+index is looked at: the same content (a batch retried, a spooled item replayed after the server died between
+the version and the article) is already there, and nothing changes; another content for a revision already
+taken is never written over the version of what another worker stored. (The settling path upserts on
+``(key, revision, content_hash)``, with the same effect.) That revision then goes through
 :meth:`~newscrawl.store.mongo.MongoStore._settle` like a lost article race. A version whose article never
 came (its writer died in between) is taken over once it is older than :attr:`VersionLog.orphan_age`
 seconds; a younger one may still be followed by its article, so the write is tried again later (spooled).
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from pymongo import ASCENDING, DeleteMany, UpdateOne
+from pymongo import ASCENDING, DeleteMany, InsertOne
 from pymongo.errors import DuplicateKeyError
 
 from .base import Record, chunked
@@ -50,10 +51,20 @@ class VersionLog:
     def _filter(rec: Record, revision: int) -> dict:
         return {"key": rec.key, "revision": revision, "content_hash": rec.content_hash}
 
-    def op(self, rec: Record) -> UpdateOne:
-        """The upsert of ``rec``'s version: idempotent for the same content, a duplicate-key error for
-        another content at that revision."""
-        return UpdateOne(self._filter(rec, rec.revision), {"$set": self._doc(rec, rec.revision)}, upsert=True)
+    def op(self, rec: Record) -> InsertOne:
+        """The insert of ``rec``'s version (a duplicate-key error when its revision has a version: see
+        :meth:`taken`)."""
+        return InsertOne(self._doc(rec, rec.revision))
+
+    def taken(self, records: list[Record]) -> list[Record]:
+        """Of ``records`` whose version insert hit the unique index, those whose revision holds another content
+        or none any more (settled like a lost race); the others' version is there already, the same."""
+        held: dict[tuple[str, int], str] = {}
+        pairs = [{"key": rec.key, "revision": rec.revision} for rec in records]
+        for chunk in [pairs[i:i + 500] for i in range(0, len(pairs), 500)]:
+            for doc in self.collection.find({"$or": chunk}, {"_id": 0, "key": 1, "revision": 1, "content_hash": 1}):
+                held[doc["key"], doc["revision"]] = doc.get("content_hash")
+        return [rec for rec in records if held.get((rec.key, rec.revision)) != rec.content_hash]
 
     def put(self, rec: Record, revision: int, stored_revision: int | None) -> bool:
         """Write ``rec``'s version as ``revision`` before its article is (``stored_revision``: the article's

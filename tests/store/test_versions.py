@@ -255,7 +255,8 @@ class KillAfterVersions(monitoring.CommandListener):
         self.lock = threading.Lock()
 
     def started(self, event):
-        if self.proc is not None and event.command_name == "update" and event.command.get("update") == "article_versions":
+        if self.proc is not None and event.command.get(event.command_name) == "article_versions" \
+                and event.command_name in ("insert", "update"):
             self.requests.add(event.request_id)
 
     def succeeded(self, event):
