@@ -11,8 +11,11 @@ feed when ``FEEDS`` was given at ``cmdline`` priority or above and holds another
 every feed, the default JSONL included — when one feed's storage is unknown or raises NotConfigured (S3
 without boto3), with one ERROR line in the log and exit code 0; Google Cloud Storage without its library
 is not even noticed until the upload fails at the end of the crawl. :func:`check_feeds` raises
-:class:`FeedOutputError` (a ``UsageError``: the commands exit 2 with its one line) for an unknown storage
-scheme, a storage whose library is missing (naming the extra to install) and an unknown format.
+:class:`FeedOutputError` (a ValueError, as the other refused settings: ``scrapy crawl`` and ``cronrun`` call it
+with their checks before the crawl and exit 2 with its one line, newscrawl.commands.checks) for an unknown
+storage scheme, a storage whose library is missing (naming the extra to install) and an unknown format. The
+add-on calls it too, so a crawl started another way (a script, scrapyd) fails at start rather than export
+nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import importlib
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import urlparse
 
-from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.misc import load_object
 
@@ -36,11 +38,8 @@ STORAGE_LIBRARIES = {
 }
 
 
-class FeedOutputError(UsageError):
+class FeedOutputError(ValueError):
     """A feed this run cannot write; the message is one line, with any credentials of the URI masked."""
-
-    def __init__(self, message: str):
-        super().__init__(message, print_help=False)
 
 
 def is_default(options) -> bool:
