@@ -4,9 +4,11 @@ Every record written as a new or changed revision also writes one version (both 
 
     {key, revision, seen_at, content_hash, fields, changes}
 
-``fields`` are the article's content fields, the ones its content hash covers
-(:func:`newscrawl.records.content_fields`: fetch metadata, the comment count and injected news galleries are
-not among them), ``changes`` what the item said had changed since the previous revision (None for a first
+``fields`` are the article's content fields as the item had them, the ones its content hash covers
+(:data:`newscrawl.records.CONTENT_FIELDS`: fetch metadata, the comment count and injected news galleries are
+not among them), so that ``content_hash(fields) == content_hash``; they are stored as fetched, not in the
+compared form (:func:`newscrawl.records.content_fields` makes that from them when needed: it costs more than
+the rest of a version's write). ``changes`` what the item said had changed since the previous revision (None for a first
 revision or an item without it), ``seen_at`` when that content was fetched, as a UTC ISO 8601 time of one
 fixed width (so that text order is time order). A version is written in the same batch as its article and
 before it (the embedded store: in the same transaction; MongoDB: ``article_versions``, unique on
@@ -29,7 +31,7 @@ from typing import Any
 
 from scrapy.exceptions import UsageError
 
-from ..records import content_fields
+from ..records import CONTENT_FIELDS, is_injected_gallery
 from .base import Record
 
 KEEP_SETTING = "NEWSCRAWL_VERSIONS_KEEP"
@@ -118,12 +120,19 @@ def since_stamp(since: str | datetime) -> str:
     return stamp(since)
 
 
+def stored_fields(source: dict[str, Any]) -> dict[str, Any]:
+    """The content fields of an item (or a stored document) as it has them, without injected news galleries."""
+    fields = {name: source.get(name) for name in CONTENT_FIELDS}
+    fields["galleries"] = [g for g in (source.get("galleries") or []) if not is_injected_gallery(g)]
+    return fields
+
+
 def version_doc(rec: Record, revision: int | None = None) -> dict[str, Any]:
     """The version of ``rec`` (as ``revision``, else its own): the content fields of the item it came from
     (galleries with their slides, as hashed), else of its document."""
     source = rec.item if rec.item is not None else rec.doc
     return {"key": rec.key, "revision": rec.revision if revision is None else revision, "seen_at": stamp(rec.seen_at),
-            "content_hash": rec.content_hash, "fields": content_fields(source), "changes": rec.doc.get("changes")}
+            "content_hash": rec.content_hash, "fields": stored_fields(source), "changes": rec.doc.get("changes")}
 
 
 VERSION_FIELDS = ("key", "revision", "seen_at", "content_hash", "fields", "changes")

@@ -19,7 +19,7 @@ import pytest
 from pymongo import MongoClient, monitoring
 from pymongo.errors import DuplicateKeyError
 
-from newscrawl.records import content_fields, content_hash
+from newscrawl.records import CONTENT_FIELDS, content_hash
 from newscrawl.store import UNKNOWN, MongoStore, SQLiteStore, Spool, StoreClient, StoreWriteError, build_record, replay
 from newscrawl.store.versions import VersionPolicy, VersionsSettingError, parse_keep, stamp
 from newscrawl.mirror import serve
@@ -88,7 +88,9 @@ def test_each_revision_is_written_with_its_version(open_store):
         assert set(version) == {"key", "revision", "seen_at", "content_hash", "fields", "changes"}
         assert version["key"] == KEY and version["revision"] == rec.revision
         assert version["content_hash"] == rec.content_hash == content_hash(rec.item)
-        assert version["fields"] == json.loads(json.dumps(content_fields(rec.item)))  # what the hash covers
+        assert content_hash(version["fields"]) == rec.content_hash  # the fields the hash covers, as fetched
+        assert version["fields"] == {f: rec.item[f] for f in CONTENT_FIELDS if f in rec.item}
+        assert set(version["fields"]) == set(CONTENT_FIELDS)
         assert version["seen_at"] == stamp(rec.seen_at) and version["seen_at"].endswith("+00:00")
     assert v1["changes"] is None and v2["changes"] == {"headline": {"old": "before", "new": "r2"}}
     assert v2["fields"]["headline"].endswith("(Update 2)") and not v1["fields"]["headline"].endswith(")")
