@@ -118,6 +118,7 @@ VARIABLES: dict[str, Variable] = {
     **_same(text, "REDIS_URL"),
     **_same(number, "NEWSCRAWL_REDIS_WORKER_TTL", "NEWSCRAWL_REDIS_LOST_TIMEOUT", "NEWSCRAWL_REDIS_SOCKET_TIMEOUT",
             "NEWSCRAWL_REDIS_POLL"),
+    **_same(number, "NEWSCRAWL_PROGRESS_INTERVAL"),
 }
 
 

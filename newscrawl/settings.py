@@ -49,6 +49,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 NEWSCRAWL_RETRY_BACKOFF = 2.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # Counts each article request's end for the progress line (newscrawl.progress): next to the engine
+    "newscrawl.progress.ProgressMiddleware": 10,
     # Requests only to the spider's scheme + host + port (redirects, robots.txt too): before Scrapy's offsite (50)
     "newscrawl.middlewares.OriginMiddleware": 40,
     "newscrawl.middlewares.RetryBackoffMiddleware": 560,  # responses reach it just before RetryMiddleware (550)
@@ -116,7 +118,10 @@ NEWSCRAWL_VALIDATE_ENABLED = True
 NEWSCRAWL_NORMALISE_ENABLED = True
 NEWSCRAWL_DEDUP_ENABLED = True
 NEWSCRAWL_STORE_ENABLED = True
-EXTENSIONS = {"newscrawl.store.StoreExtension": 100}  # the one store client of the dedup, store and incremental parts
+EXTENSIONS = {
+    "newscrawl.store.StoreExtension": 100,  # the one store client of the dedup, store and incremental parts
+    "newscrawl.progress.Progress": 200,  # the progress line (NEWSCRAWL_PROGRESS_INTERVAL)
+}
 
 # Store: MongoDB when MONGO_URI is set, else the embedded SQLite file NEWSCRAWL_STATE.
 MONGO_URI = ""
@@ -193,6 +198,12 @@ NEWSCRAWL_REDIS_POLL = 0.5
 # Scrapy's telnet console logs its made-up password at INFO in every run's log: off unless
 # NEWSCRAWL_TELNETCONSOLE=1 (or -s TELNETCONSOLE_ENABLED=1; it listens on 127.0.0.1 only).
 TELNETCONSOLE_ENABLED = False
+
+# Progress (newscrawl.progress): every NEWSCRAWL_PROGRESS_INTERVAL seconds one INFO line, articles done/discovered,
+# articles per minute, ETA, pages and items ("Progress: 12/40 articles (30%), 8.5/min, ETA 0:03:24; 57 pages,
+# 11 items"); 0: none. It replaces Scrapy's LogStats line (pages and items every 60 s): LOGSTATS_INTERVAL = 0.
+NEWSCRAWL_PROGRESS_INTERVAL = 30.0
+LOGSTATS_INTERVAL = 0
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
