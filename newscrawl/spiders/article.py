@@ -17,7 +17,7 @@ Sitemaps and feeds are read as :mod:`newscrawl.spiders.discovery` describes (new
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import scrapy
 
@@ -32,31 +32,49 @@ SitemapArticleSpider = DiscoverySpider
 class GenericArticleSpider(DiscoverySpider):
     name = "article"
 
-    def __init__(self, url: str | None = None, urls: str | None = None, sitemap: str | None = None,
-                 feed: str | None = None, since: str | None = None, **kwargs: Any):
-        super().__init__(since=since, **kwargs)
-        if sum(bool(a) for a in (url, urls, sitemap, feed)) != 1:
-            raise ValueError("give exactly one of -a url=URL, -a urls=FILE, -a sitemap=URL or -a feed=URL")
-        if since and not (sitemap or feed):
-            raise ValueError("since filters sitemap and feed entries: use it with -a sitemap=URL or -a feed=URL")
-        self.article_urls = [url] if url else self._read_urls(urls) if urls else []
-        self.sitemap_url, self.feed_url = sitemap, feed
-        targets = self.article_urls or [sitemap or feed]
-        for u in targets:
-            if http_url(u) is None:
-                raise ValueError(f"not an http(s) URL: {u!r}")
+    ARGUMENTS = ("url", "urls", "sitemap", "feed")
+    EXAMPLES = {"url": "https://www.example.com/news/some-story-123456",
+                "sitemap": "https://www.example.com/sitemap.xml", "feed": "https://www.example.com/rss"}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)  # checks every argument (check_arguments)
+        args = self.arguments
+        self.article_urls = [args["url"]] if args["url"] else args["urls"] or []
+        self.sitemap_url, self.feed_url = args["sitemap"], args["feed"]
+        targets = self.article_urls or [self.sitemap_url or self.feed_url]
         self.allowed_domains = sorted({site_domain(u) for u in targets})
         self.allowed_origins = Origins(Origin.of(u) for u in targets)
+
+    @classmethod
+    def check_arguments(cls, args: Mapping[str, Any], settings: Any = None) -> dict[str, Any]:
+        parsed = super().check_arguments(args, settings)
+        url, urls, sitemap, feed = (args.get(name) or None for name in ("url", "urls", "sitemap", "feed"))
+        if sum(bool(a) for a in (url, urls, sitemap, feed)) != 1:
+            raise ValueError("give exactly one of -a url=URL, -a urls=FILE, -a sitemap=URL or -a feed=URL "
+                             f"(e.g. -a url={cls.EXAMPLES['url']})")
+        if args.get("since") and not (sitemap or feed):
+            raise ValueError("-a since filters sitemap and feed entries: use it with -a sitemap=URL or -a feed=URL")
+        for name, value in (("url", url), ("sitemap", sitemap), ("feed", feed)):
+            if value and http_url(value) is None:
+                raise ValueError(f"-a {name} is not an http(s) URL like {cls.EXAMPLES[name]}, got {value!r}")
+        parsed.update(url=url, urls=cls._read_urls(urls) if urls else None, sitemap=sitemap, feed=feed)
+        return parsed
 
     @staticmethod
     def _read_urls(path: str) -> list[str]:
         try:
             lines = Path(path).read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
-            raise ValueError(f"URL list not found: {path}") from None
+            raise ValueError(f"-a urls: URL list not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"-a urls: cannot read the URL list {path}: {exc}") from None
         found = list(dict.fromkeys(s for s in (line.strip() for line in lines) if s and not s.startswith("#")))
         if not found:
-            raise ValueError(f"URL list {path} names no URLs")
+            raise ValueError(f"-a urls: the URL list {path} names no URLs (one http(s) URL per line)")
+        for u in found:
+            if http_url(u) is None:
+                raise ValueError(f"-a urls: {path} holds a line that is not an http(s) URL, {u[:200]!r} (one URL "
+                                 "per line like https://www.example.com/news/some-story-123456; # for comments)")
         return found
 
     async def start(self):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timezone, tzinfo
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import lxml.etree
@@ -34,7 +34,7 @@ from ..discovery import left_for_next_run, sitemaps_left_for_next_run
 from ..feeds import FeedError, parse_feed
 from ..incremental import META as INCREMENTAL_META
 from ..incremental import entry_date, parse_duration, parse_flag
-from ..middlewares import OFFSITE_ORIGIN
+from ..middlewares import FAIL_FAST_META, OFFSITE_ORIGIN
 from ..urls import Origin, Origins, http_url, strip_tracking
 from .base import ArticleSpider
 from .entries import LOG_CHARS, SitemapDrops, document_body, news_dates, newest_first, other_scheme
@@ -44,13 +44,20 @@ NEWS_META = "newscrawl_news_sitemap"  # request.meta: read <news:publication_dat
 CHILDREN_META = "newscrawl_sitemap_children"  # request.meta: regex ordering an index's children (group 1, highest first)
 
 
-def parse_since(since: str | None, tz: tzinfo) -> datetime | None:
+# Spider attributes Scrapy's own components read, which ``-a`` may set as Scrapy documents (``-a user_agent=...``),
+# and scrapyd's ``_job`` (any name starting with ``_``): passed on as attributes; any other unknown argument is refused.
+SCRAPY_SPIDER_ATTRIBUTES = frozenset({"user_agent", "download_delay", "download_timeout", "download_maxsize",
+                                      "download_warnsize", "max_concurrent_requests", "http_user", "http_pass",
+                                      "http_auth_domain", "handle_httpstatus_list", "handle_httpstatus_all"})
+
+
+def parse_since(since: str | None, tz: tzinfo, name: str = "since") -> datetime | None:
     if not since:
         return None
     try:
         return datetime.combine(date.fromisoformat(since), time(), tz)
     except ValueError:
-        raise ValueError(f"since must be a date like 2025-01-31, got {since!r}") from None
+        raise ValueError(f"{name} must be a date like 2025-01-31, got {since!r}") from None
 
 
 def site_domain(url: str) -> str:
@@ -87,19 +94,56 @@ class DiscoverySpider(ArticleSpider):
     allowed_origins: Origins | None = None  # where requests may go (newscrawl.middlewares.OriginMiddleware)
     discovery_full = False  # set by newscrawl.discovery.DiscoveryCapMiddleware when this run's cap is reached
 
-    def __init__(self, since: str | None = None, incremental: str | None = None, recheck: str | None = None,
-                 recheck_every: str | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.timezone = (self.site and self.site.TIMEZONE) or timezone.utc
-        self.since = parse_since(since, self.timezone)
+    # The spider's arguments (``-a name=value``); each subclass names its own, :meth:`check_arguments` reads them.
+    ARGUMENTS: tuple[str, ...] = ("since", "incremental", "recheck", "recheck_every")
+
+    def __init__(self, **kwargs: Any):
+        # One code path for the arguments: the same check `scrapy crawl` and `scrapy cronrun` make before the crawl
+        # starts (newscrawl.commands.checks), here without the settings (the crawler sets them later).
+        self.arguments = self.check_arguments(kwargs)
+        super().__init__(**{name: value for name, value in kwargs.items() if name not in self.known_arguments()})
+        self.timezone = self.zone()
+        self.since = self.arguments["since"]
         # Incremental crawling (newscrawl.incremental): the arguments override the NEWSCRAWL_INCREMENTAL,
         # NEWSCRAWL_RECHECK and NEWSCRAWL_RECHECK_EVERY settings; they are checked here, used by the middleware.
-        self.incremental_arg = parse_flag(incremental, "incremental")
-        parse_duration(recheck, "recheck")
-        parse_duration(recheck_every, "recheck_every")
-        self.recheck_arg, self.recheck_every_arg = recheck, recheck_every
+        self.incremental_arg = self.arguments["incremental"]
+        self.recheck_arg, self.recheck_every_arg = kwargs.get("recheck"), kwargs.get("recheck_every")
         self._entry_dates: dict[str, str | None] = {}
         self._sitemaps_followed = 0
+
+    # -- the arguments --------------------------------------------------------------------------------
+    @classmethod
+    def zone(cls) -> tzinfo:
+        return (cls.site and cls.site.TIMEZONE) or timezone.utc
+
+    @classmethod
+    def known_arguments(cls) -> tuple[str, ...]:
+        """Every argument of this spider class (its own and its bases'), in declaration order."""
+        names: dict[str, None] = {}
+        for klass in reversed(cls.__mro__):
+            names.update(dict.fromkeys(vars(klass).get("ARGUMENTS", ())))
+        return tuple(names)
+
+    @classmethod
+    def check_arguments(cls, args: Mapping[str, Any], settings: Any = None) -> dict[str, Any]:
+        """The spider's ``-a`` arguments, checked and parsed: ``{name: value}`` for every known argument (None when
+        not given). Raises ValueError with one line that names the argument and shows a valid value. With
+        ``settings`` (what the commands pass before the crawl starts) the settings the spider reads are checked
+        too. Subclasses extend it (``super().check_arguments(...)`` first)."""
+        known = cls.known_arguments()
+        for name in args:
+            if name not in known and not name.startswith("_") and name not in SCRAPY_SPIDER_ATTRIBUTES:
+                raise ValueError(f"-a {name} is no argument of the {getattr(cls, 'name', cls.__name__)} spider (its arguments: "
+                                 f"{', '.join(known)})")
+        parsed = dict.fromkeys(known)
+        parsed["since"] = parse_since(args.get("since"), cls.zone(), "-a since")
+        parsed["incremental"] = parse_flag(args.get("incremental"), "-a incremental")
+        parsed["recheck"] = parse_duration(args.get("recheck"), "-a recheck")
+        parsed["recheck_every"] = parse_duration(args.get("recheck_every"), "-a recheck_every")
+        if settings is not None:  # read by newscrawl.incremental when the spider opens
+            parse_duration(settings.get("NEWSCRAWL_RECHECK"), "NEWSCRAWL_RECHECK")
+            parse_duration(settings.get("NEWSCRAWL_RECHECK_EVERY"), "NEWSCRAWL_RECHECK_EVERY")
+        return parsed
 
     @property
     def incremental_enabled(self) -> bool:
@@ -145,8 +189,21 @@ class DiscoverySpider(ArticleSpider):
     # -- sitemaps -------------------------------------------------------------------------------------
     def sitemap_request(self, url: str, *, news: bool = False, children: str | None = None,
                         **kwargs: Any) -> scrapy.Request:
-        meta = {**kwargs.pop("meta", {}), NEWS_META: news, CHILDREN_META: children}
+        meta = {**kwargs.pop("meta", {}), NEWS_META: news, CHILDREN_META: children, FAIL_FAST_META: True}
+        kwargs.setdefault("errback", self.discovery_failed)
         return scrapy.Request(url, callback=self.parse_sitemap, meta=meta, **kwargs)
+
+    def discovery_failed(self, failure) -> None:
+        """A sitemap or feed that could not be fetched: counted, one WARNING line (no traceback)."""
+        self.note_failure(failure, "feed" if failure.request.callback == self.parse_feed else "sitemap")
+
+    def note_failure(self, failure, kind: str, stat: str | None = None) -> None:
+        """Count a discovery request that failed (``newscrawl/<stat or kind>/failed``) and say why in one line.
+        Discovery requests are marked :data:`~newscrawl.middlewares.FAIL_FAST_META`: once their origin has
+        refused connections or its host was not found after every retry, they are tried once
+        (:class:`~newscrawl.middlewares.RetryBackoffMiddleware`)."""
+        self.crawler.stats.inc_value(f"newscrawl/{stat or kind}/failed")
+        self.logger.warning("%s %s failed (%s)", kind, failure.request.url, failure.getErrorMessage()[:300])
 
     def parse_sitemap(self, response) -> Iterator[scrapy.Request]:
         """Requests for a sitemap's children or articles, made one at a time as the engine takes them (Scrapy's
@@ -233,6 +290,8 @@ class DiscoverySpider(ArticleSpider):
 
     # -- feeds ------------------------------------------------------------------------------------------
     def feed_request(self, url: str, **kwargs: Any) -> scrapy.Request:
+        kwargs["meta"] = {**kwargs.get("meta", {}), FAIL_FAST_META: True}
+        kwargs.setdefault("errback", self.discovery_failed)
         return scrapy.Request(url, callback=self.parse_feed, **kwargs)
 
     def parse_feed(self, response) -> Iterator[scrapy.Request]:

@@ -21,12 +21,13 @@ are the fallback, read when all of those failed or gave nothing, or when they ar
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 import scrapy
 
 from ..extract.sites.sources import KINDS, Feed, NewsSitemap, Sections, Sitemap, Source
+from ..middlewares import FAIL_FAST_META
 from ..urls import http_url
 from .discovery import DiscoverySpider, site_domain
 
@@ -40,31 +41,50 @@ class SiteSpider(DiscoverySpider):
     """Crawls one declared site (``site``, a :class:`~newscrawl.extract.sites.Site`); subclasses set ``name`` and
     ``site``."""
 
-    def __init__(self, url: str | None = None, since: str | None = None, base_url: str | None = None,
-                 discover: str | None = None, max_sections: str | int | None = None, **kwargs: Any):
-        super().__init__(since=since, **kwargs)
-        site = self.site
-        if url and not site.is_article_url(url):
-            raise ValueError(f"not a {site.HOSTS[0]} article URL (a path matching {site.ARTICLE_URL}): {url}")
-        if base_url and http_url(base_url) is None:
-            raise ValueError(f"base_url must be an http(s) URL like http://127.0.0.1:8765, got {base_url!r}")
-        declared = sorted({source.KIND for source in site.DISCOVERY})
-        if discover and discover not in KINDS:
-            raise ValueError(f"discover must be one of {', '.join(KINDS)}, got {discover!r}")
-        if discover and discover not in declared:
-            raise ValueError(f"{self.name} declares no {discover} source (it has: {', '.join(declared) or 'none'})")
-        try:
-            self.max_sections = None if max_sections in (None, "") else int(max_sections)
-        except ValueError:
-            raise ValueError(f"max_sections must be a whole number, got {max_sections!r}") from None
-        self.start_url = url
-        self.base_url_arg = base_url.rstrip("/") if base_url else None
-        self.discover = discover or None
+    ARGUMENTS = ("url", "base_url", "discover", "max_sections")
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)  # checks every argument (check_arguments)
+        args = self.arguments
+        self.max_sections = args["max_sections"]
+        self.start_url = args["url"]
+        self.base_url_arg = args["base_url"]
+        self.discover = args["discover"]
         self._resolved_base: str | None = None
         self._sources_pending = 0
         self._sources_productive = False
         self._fell_back = False
         self._sections_seen: dict[int, set[str]] = {}
+
+    @classmethod
+    def check_arguments(cls, args: Mapping[str, Any], settings: Any = None) -> dict[str, Any]:
+        parsed = super().check_arguments(args, settings)
+        site = cls.site
+        url, base_url, discover = (args.get(name) or None for name in ("url", "base_url", "discover"))
+        if url and not site.is_article_url(url):
+            sample = getattr(site, "SAMPLE_ARTICLE", None)
+            example = (f"like {site.BASE_URL.rstrip('/')}{sample}" if sample else
+                       f"{site.BASE_URL.rstrip('/')} and a path matching {site.ARTICLE_URL}")
+            raise ValueError(f"-a url is not a {site.HOSTS[0]} article URL ({example}), got {url!r}")
+        if base_url and http_url(base_url) is None:
+            raise ValueError(f"-a base_url must be an http(s) URL like http://127.0.0.1:8765, got {base_url!r}")
+        declared = sorted({source.KIND for source in site.DISCOVERY})
+        if discover and discover not in KINDS:
+            raise ValueError(f"-a discover must be one of {', '.join(KINDS)}, got {discover!r}")
+        if discover and discover not in declared:
+            raise ValueError(f"-a discover={discover}: {cls.name} declares no {discover} source (it has: "
+                             f"{', '.join(declared) or 'none'})")
+        max_sections = args.get("max_sections")
+        try:
+            parsed["max_sections"] = None if max_sections in (None, "") else int(max_sections)
+        except (TypeError, ValueError):
+            parsed["max_sections"] = -1
+        if parsed["max_sections"] is not None and parsed["max_sections"] < 0:
+            raise ValueError(f"-a max_sections must be a whole number like 5, got {max_sections!r}")
+        parsed.update(url=url, base_url=base_url.rstrip("/") if base_url else None, discover=discover)
+        if settings is not None:  # the base URL the settings give, when -a base_url= does not
+            cls.configured_base(settings)
+        return parsed
 
     # -- the base URL -----------------------------------------------------------------------------------
     @property
@@ -79,21 +99,34 @@ class SiteSpider(DiscoverySpider):
         return self._resolved_base
 
     def _configured_base(self, settings) -> str:
-        name, declared = self.site.NAME, self.site.BASE_URL
-        if configured := settings.getdict("NEWSCRAWL_BASE_URLS").get(name):
-            return self._checked(configured, "NEWSCRAWL_BASE_URLS")
+        base, legacy = self.configured_base(settings)
+        if legacy:
+            self.logger.warning("The %s setting is deprecated and goes in the next release: use -a base_url=%s or "
+                                "NEWSCRAWL_BASE_URLS={\"%s\": \"%s\"}", legacy, base, self.site.NAME, base)
+        return base
+
+    @classmethod
+    def configured_base(cls, settings) -> tuple[str, str | None]:
+        """The base URL the settings give this site (``NEWSCRAWL_BASE_URLS``, else the deprecated setting named
+        second, else the declaration's), checked; raises ValueError naming the setting."""
+        name, declared = cls.site.NAME, cls.site.BASE_URL
+        try:
+            configured = settings.getdict("NEWSCRAWL_BASE_URLS").get(name)
+        except ValueError:
+            raise ValueError('NEWSCRAWL_BASE_URLS must be a JSON object like {"heute": "http://127.0.0.1:8765"}, '
+                             f"got {settings.get('NEWSCRAWL_BASE_URLS')!r}") from None
+        if configured:
+            return cls._checked(configured, f"NEWSCRAWL_BASE_URLS[{name!r}]"), None
         legacy = LEGACY_BASE_URL_SETTINGS.get(name)
         value = settings.get(legacy) if legacy else None
         if value and value.rstrip("/") != declared.rstrip("/"):
-            self.logger.warning("The %s setting is deprecated and goes in the next release: use -a base_url=%s or "
-                                "NEWSCRAWL_BASE_URLS={\"%s\": \"%s\"}", legacy, value, name, value)
-            return self._checked(value, legacy)
-        return declared
+            return cls._checked(value, legacy), legacy
+        return declared, None
 
     @staticmethod
     def _checked(url: str, where: str) -> str:
         if not isinstance(url, str) or http_url(url) is None:
-            raise ValueError(f"{where}: the base URL must be an http(s) URL, got {url!r}")
+            raise ValueError(f"{where} must be an http(s) URL like http://127.0.0.1:8765, got {url!r}")
         return url
 
     # -- what to crawl ----------------------------------------------------------------------------------
@@ -140,9 +173,7 @@ class SiteSpider(DiscoverySpider):
     # -- the fallback -----------------------------------------------------------------------------------
     def source_failed(self, failure):
         kind = failure.request.meta.get(SOURCE_META, "sitemap")
-        stat = "feed" if kind == Feed.KIND else "sitemap"
-        self.crawler.stats.inc_value(f"newscrawl/{stat}/failed")
-        self.logger.warning("%s %s failed (%s)", kind, failure.request.url, failure.value)
+        self.note_failure(failure, kind, "feed" if kind == Feed.KIND else "sitemap")
         yield from self.source_finished(failure.request, 0)
 
     def source_finished(self, request: scrapy.Request, produced: int) -> Iterable[scrapy.Request]:
@@ -166,7 +197,10 @@ class SiteSpider(DiscoverySpider):
             if isinstance(source, Sections):
                 for path in source.paths:
                     yield scrapy.Request(self.source_url(path), callback=self.parse_section, dont_filter=True,
-                                         meta={SECTIONS_META: index})
+                                         errback=self.section_failed, meta={SECTIONS_META: index, FAIL_FAST_META: True})
+
+    def section_failed(self, failure) -> None:
+        self.note_failure(failure, "section page", "sections")
 
     def parse_section(self, response):
         """Article links of a section page, and the further section pages its ``follow`` pattern names."""
@@ -187,4 +221,5 @@ class SiteSpider(DiscoverySpider):
                 target = self.rebase(url)
                 if target not in seen and len(seen) < limit:
                     seen.add(target)
-                    yield scrapy.Request(target, callback=self.parse_section, meta={SECTIONS_META: index})
+                    yield scrapy.Request(target, callback=self.parse_section, errback=self.section_failed,
+                                         meta={SECTIONS_META: index, FAIL_FAST_META: True})
