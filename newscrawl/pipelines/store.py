@@ -19,7 +19,8 @@ changed ones as revisions, numbered and with their ``changes`` as dedup gives th
 with its stored revision and only its sighting is recorded; a second item of one key in a run is exported and
 not stored again.
 
-Stats: ``newscrawl/store/{written,spooled,spooled_touches,write_errors,unavailable,lost,lost_touches}`` and,
+Stats, numbers only (``unavailable`` is 1; why is in the ERROR line and in ``StoreClient.unavailable``):
+``newscrawl/store/{written,spooled,spooled_touches,write_errors,unavailable,lost,lost_touches}`` and,
 for the drain at open, ``newscrawl/spool/{replayed,written,unchanged,touches,remaining,corrupt}``. Switched
 off with ``NEWSCRAWL_STORE_ENABLED = False``.
 """
@@ -79,7 +80,8 @@ class StorePipeline:
         await self.client.acquire()
         stats = self.crawler.stats
         if self.client.unavailable:
-            stats.set_value("newscrawl/store/unavailable", self.client.unavailable)
+            stats.set_value("newscrawl/store/unavailable", 1)  # a number, as every stat; why: the store client's
+            # ``unavailable``, in this ERROR line and the run summary (newscrawl.cron)
             logger.error("%s — the crawl goes on; items are spooled to %s (`scrapy replay` or the next run "
                          "writes them)", self.client.unavailable, self.client.spool.path)
         else:
