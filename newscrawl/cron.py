@@ -20,7 +20,7 @@ import fcntl
 import os
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Mapping
@@ -31,7 +31,6 @@ from scrapy.http import TextResponse
 from .exceptions import DUPLICATE_IN_RUN, drop_reason
 from .extract.galleries import MAX_GALLERY_SIZE
 from .paths import setting_path
-from .store import StoreExtension
 
 # Exit codes, most severe first when several checks fail (the summary lists them all).
 EXIT_OK = 0
@@ -205,8 +204,6 @@ class RunCollector:
         self.filled = dict.fromkeys(COVERAGE_FIELDS, 0)
         self.gallery_pages = 0  # items whose page shows a gallery counter: the denominator of "galleries"
         self.article_responses = 0
-        self.reasons: dict[str, str] = {}  # why, for failure stats that only count (stats are numbers)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -218,11 +215,6 @@ class RunCollector:
         self.gallery_pages += "galleries" in flags
         for name, present in flags.items():
             self.filled[name] += present
-
-    def spider_closed(self, spider):
-        store = self.crawler.get_extension(StoreExtension)
-        if store is not None and store.client.unavailable:
-            self.reasons["newscrawl/store/unavailable"] = store.client.unavailable
 
     def item_scraped(self, item, response, spider):
         self.count(item, response)
@@ -260,22 +252,15 @@ class Problem:
         return {"exit_code": self.code, "check": self.check, "message": self.message}
 
 
-def store_message(stats: Mapping[str, Any], reasons: Mapping[str, str]) -> str | None:
-    """What the store did not take (``spooled=19``), a stat's reason instead of its count where one is known
-    (``unavailable=MongoDB unreachable at ...``: the stat itself is 1); None when it took everything."""
-    failures = [f"{name.split('/', 1)[1]}={str(reasons.get(name) or stats[name])[:150]}" for name in STORE_FAILURE_STATS
-                if stats.get(name)]
-    return "the store did not take everything: " + ", ".join(failures) if failures else None
-
-
-def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_errors: int = 0,
+def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_errors: int | None = 0,
              floors: Mapping[str, float] | None = None, min_items: int = 10,
-             started: bool = True, reasons: Mapping[str, str] | None = None) -> list[Problem]:
-    """Every failed check of a finished run, most severe first (empty: healthy). ``reasons``: why, for failure
-    stats that only count (:attr:`RunCollector.reasons`)."""
+             started: bool = True) -> list[Problem]:
+    """Every failed check of a finished run, most severe first (empty: healthy). ``max_errors`` None and no
+    ``floors``: no error-count and no coverage check (``scrapy crawl`` makes only the others)."""
     problems: list[Problem] = []
-    if message := store_message(stats, reasons or {}):
-        problems.append(Problem(EXIT_STORE, "store", message))
+    failures = [f"{name.split('/', 1)[1]}={str(stats[name])[:150]}" for name in STORE_FAILURE_STATS if stats.get(name)]
+    if failures:
+        problems.append(Problem(EXIT_STORE, "store", "the store did not take everything: " + ", ".join(failures)))
     reason = stats.get("finish_reason")
     if stats.get("newscrawl/redis/lost") or reason == QUEUE_LOST_REASON:
         problems.append(Problem(EXIT_QUEUE_LOST, "queue", "the shared Redis queue was unreachable and the run gave "
@@ -283,9 +268,11 @@ def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_error
     extracted = stats.get("newscrawl/articles_extracted", 0)
     skipped = stats.get("newscrawl/incremental/skipped", 0)
     if started and not extracted and not skipped:
-        sitemaps = stats.get("newscrawl/sitemap/fetched", 0) + stats.get("newscrawl/sections/fetched", 0)
-        how = ("the sitemaps listed no article, or every article request failed" if sitemaps
-               else "no sitemap or section page could be fetched")
+        sitemaps = sum(stats.get(f"newscrawl/{kind}/fetched", 0) for kind in ("sitemap", "feed", "sections"))
+        how = ("the sitemaps or feeds listed no article, or every article request failed" if sitemaps
+               else "no sitemap or section page could be fetched" + (
+                   ": the site did not answer, connection refused or host not found"
+                   if stats.get("newscrawl/origins_unreachable") else ""))
         problems.append(Problem(EXIT_NOTHING_FETCHED, "nothing_fetched",
                                 f"no article could be fetched ({how}; "
                                 f"{stats.get('downloader/response_count', 0)} responses to "
@@ -295,7 +282,7 @@ def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_error
     elif reason not in ("finished", QUEUE_LOST_REASON) and not str(reason).startswith("closespider_"):
         problems.append(Problem(EXIT_UNFINISHED, "finished", f"the crawl did not finish (finish_reason {reason})"))
     errors = stats.get("log_count/ERROR", 0)
-    if errors > max_errors:
+    if max_errors is not None and errors > max_errors:
         problems.append(Problem(EXIT_ERRORS, "errors", f"{errors} ERROR log lines (at most {max_errors} allowed)"))
     items = coverage.get("items", 0)
     if floors and items >= min_items:
@@ -325,9 +312,6 @@ def build_summary(spider: str, stats: Mapping[str, Any], collector: RunCollector
                if name.startswith("newscrawl/dropped/")}
     if stats.get("newscrawl/dedup/duplicate_in_run"):
         dropped["duplicate_in_run"] = stats["newscrawl/dedup/duplicate_in_run"]
-    if collector.reasons:  # the store problem with its reason, when evaluate() was not given it
-        problems = [replace(p, message=store_message(stats, collector.reasons)) if p.check == "store" else p
-                    for p in problems]
     return {
         "spider": spider,
         "status": "ok" if not problems else "failed",
@@ -356,16 +340,24 @@ def build_summary(spider: str, stats: Mapping[str, Any], collector: RunCollector
     }
 
 
-def summary_line(summary: Mapping[str, Any], path: str | Path | None) -> str:
+def summary_line(summary: Mapping[str, Any], path: str | Path | None = None, *, command: str = "cronrun",
+                 coverage: bool = True) -> str:
+    """The run's one stdout line: ``<command> <spider>: OK|FAILED (why) exit=N`` and the counts, the coverage
+    (``coverage``), ``output=`` the feed files written (``none (0 new articles)`` when nothing was exported) and,
+    with ``path``, ``summary=`` the summary file."""
     c, cov = summary["counts"], summary["coverage"]
     shares = " ".join(f"{name}={cov[name]:.2f}" for name in COVERAGE_FIELDS if cov.get(name) is not None)
     dropped = sum(c["dropped"].values())
     head = "OK" if not summary["problems"] else f"FAILED ({'; '.join(p['message'] for p in summary['problems'])})"
-    return (f"cronrun {summary['spider']}: {head} exit={summary['exit_code']} fetched={c['fetched']} "
+    exported = summary.get("stats", {}).get("item_scraped_count", 0)
+    output = ",".join(summary.get("outputs") or []) or ("none" if exported else "none (0 new articles)")
+    return (f"{command} {summary['spider']}: {head} exit={summary['exit_code']} fetched={c['fetched']} "
             f"skipped={c['sitemap_skipped']} extracted={c['extracted']} new={c['new']} changed={c['changed']} "
             f"unchanged={c['unchanged']} dropped={dropped} written={c['written']} spooled={c['spooled']} "
-            f"errors={c['errors']} coverage[{cov['items']} items]{(' ' + shares) if shares else ''} "
-            f"duration={summary['duration_s']}s summary={path}")
+            f"errors={c['errors']} "
+            + (f"coverage[{cov['items']} items]{(' ' + shares) if shares else ''} " if coverage else "")
+            + f"duration={summary['duration_s']}s output={output}"
+            + (f" summary={path}" if path is not None else ""))
 
 
 def print_line(line: str) -> None:

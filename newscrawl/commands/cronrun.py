@@ -21,43 +21,21 @@ import json
 import logging
 import os
 import sys
-import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from scrapy import signals
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
-from scrapy.extensions.feedexport import FeedExporter
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from ..paths import setting_path
 from ..drift import check_drift, drift_settings
-from ..cron import (EXIT_LOCKED, SEVERITY, LockHeld, RunCollector, RunLock, build_summary, evaluate, lock_path,
-                    parse_floors, print_line, summary_line)
+from ..cron import EXIT_LOCKED, SEVERITY, LockHeld, RunLock, lock_path, parse_floors, summary_line
+from .checks import FeedFile, Run, check_crawl, refuse, report
 
 logger = logging.getLogger(__name__)
 
-
-class FeedFile:
-    """The local JSON Lines file this run exports to, if any: the crawler's FeedExporter, taken when the spider
-    opened (a crawl that never started has none)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.exporter: FeedExporter | None = None
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-
-    def spider_opened(self, spider):
-        self.exporter = self.crawler.get_extension(FeedExporter)
-
-    def path(self) -> Path | None:
-        """The file, when the run wrote one: a run that exported nothing leaves none (store_empty False)."""
-        for slot in getattr(self.exporter, "slots", None) or []:
-            path = getattr(slot.storage, "path", None)
-            if path and slot.format in ("jsonlines", "jsonl", "jl") and Path(path).is_file():
-                return Path(path)
-        return None
+__all__ = ["Command", "FeedFile", "summary_file", "write_json"]
 
 
 def summary_file(jsonl: Path | None, output_dir: str | Path, spider: str, started_at: datetime) -> Path:
@@ -98,23 +76,23 @@ class Command(BaseRunSpiderCommand):
         if ("NEWSCRAWL_INCREMENTAL" not in settings.getdict("NEWSCRAWL_FROM_ENVIRONMENT")
                 and settings.getpriority("NEWSCRAWL_INCREMENTAL") < SETTINGS_PRIORITIES["cmdline"]):
             settings.set("NEWSCRAWL_INCREMENTAL", True, priority="cmdline")
+        label = f"cronrun {args[0]}" if len(args) == 1 else "cronrun"
         try:
             self.floors = parse_floors(settings.get("NEWSCRAWL_COVERAGE_FLOORS"))
         except ValueError as exc:
-            raise UsageError(f"NEWSCRAWL_COVERAGE_FLOORS: {exc}", print_help=False) from None
+            refuse(label, f"NEWSCRAWL_COVERAGE_FLOORS: {exc}")
         try:
             self.drift = drift_settings(settings)
         except ValueError as exc:
-            raise UsageError(str(exc), print_help=False) from None
+            refuse(label, str(exc))
+        check_crawl("cronrun", args, opts, settings)  # the checks `scrapy crawl` makes too (exit 2)
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("scrapy cronrun takes exactly one spider name" if args else "")
         name = args[0]
         assert self.crawler_process is not None and self.settings is not None
-        settings = self.settings
-        if name not in self.crawler_process.spider_loader.list():
-            raise UsageError(f"no spider named {name!r} (scrapy list shows them)", print_help=False)
+        settings = self.settings  # the spider name, arguments and settings were checked (process_options)
 
         lock = RunLock(lock_path(settings, name))
         try:
@@ -135,35 +113,18 @@ class Command(BaseRunSpiderCommand):
 
     def _crawl(self, name: str, opts, floors: dict[str, float]) -> int:
         settings = self.settings
-        started_at = datetime.now(timezone.utc)
-        t0 = time.monotonic()
-        crawler = self.crawler_process.create_crawler(name)
-        collector, feed = RunCollector(crawler), FeedFile(crawler)
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
-        duration = time.monotonic() - t0
-
-        try:
-            stats = crawler.stats.get_stats()
-        except RuntimeError:  # the crawl never started, so it has no stats
-            stats = {}
-        problems = evaluate(stats, collector.coverage(), max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS"),
-                            floors=floors, min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"),
-                            started=not self.crawler_process.bootstrap_failed)
-        drifted, drift = check_drift(collector.coverage(), setting_path(settings, "NEWSCRAWL_OUTPUT_DIR") / name, name,
-                                     min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"), **self.drift)
+        run = Run.crawl(self.crawler_process, name, opts.spargs)
+        problems = run.problems(settings, floors=floors)
+        drifted, drift = check_drift(run.collector.coverage(), setting_path(settings, "NEWSCRAWL_OUTPUT_DIR") / name,
+                                     name, min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"), **self.drift)
         problems = sorted(problems + drifted, key=lambda p: SEVERITY.index(p.code))
-        jsonl = feed.path()
-        summary = build_summary(name, stats, collector, problems, duration=duration,
-                                jsonl=str(jsonl) if jsonl else None, started_at=started_at)
+        summary = run.summary(problems)
         summary["drift"] = drift  # the baseline used and the figures compared (newscrawl.drift)
-        path = summary_file(jsonl, setting_path(settings, "NEWSCRAWL_OUTPUT_DIR"), name, started_at)
+        jsonl = run.feed.path()
+        path = summary_file(jsonl, setting_path(settings, "NEWSCRAWL_OUTPUT_DIR"), name, run.started_at)
         try:
             write_json(path, summary)
         except OSError as exc:
             logger.error("Cannot write the run summary %s: %s", path, exc)
             path = None
-        for problem in problems:
-            logger.error("Run check failed (exit code %d): %s", problem.code, problem.message)
-        print_line(summary_line(summary, path))
-        return summary["exit_code"]
+        return report(summary, summary_line(summary, path, command="cronrun"), "cronrun")

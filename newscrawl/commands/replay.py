@@ -10,7 +10,9 @@ twice) and store logic; exactly the entries written are removed from the spool. 
 (`` corrupt=N`` added when entries were set aside) and exits 0 when the spool is empty afterwards, 1 when
 entries remain (the store is unreachable or failed midway), 3 when it is empty but entries that can never be
 written (not JSON, nested too deep, of the wrong shape, refused by the store) were moved to
-``<spool>.corrupt`` with their reason — the rest was written, and the next replay exits 0.
+``<spool>.corrupt`` with their reason — the rest was written, and the next replay exits 0. A ``MONGO_URI`` that
+can never work (malformed, another scheme, an unknown option) is refused in one line with exit code 2, before the
+spool is touched.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from ..addon import keep_old_names, resolve, warn_deprecated
 from ..credentials import redact
 from ..cron import EXIT_STORE
 from ..store import ReplayResult, StoreUnavailable, replay, spool_from_settings, store_from_settings
+from ..store.config import StoreConfigError, check_store_config
+from .checks import refuse
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ class Command(ScrapyCommand):
 
     def short_desc(self) -> str:
         return ("Write the spooled items to the store (exit 0 when the spool is empty afterwards, 1 when entries "
-                "remain, 3 when entries were set aside to <spool>.corrupt)")
+                "remain, 2 when MONGO_URI is malformed, 3 when entries were set aside to <spool>.corrupt)")
 
     def long_desc(self) -> str:
         return (__doc__ or "").strip()
@@ -46,6 +50,10 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if args:
             raise UsageError("scrapy replay takes no arguments")
+        try:
+            check_store_config(self.settings)  # a malformed MONGO_URI: one line, exit 2 (newscrawl.store.config)
+        except StoreConfigError as exc:
+            refuse("replay", str(exc))
         resolve(self.settings)  # what the add-on does for a crawl: this command has no crawler
         configure_logging(self.settings)
         warn_deprecated(self.settings)

@@ -7,10 +7,17 @@ import subprocess
 import sys
 import time
 
-import pytest
+import re
+from datetime import datetime, timezone
 
+import pytest
+from scrapy.settings import Settings
+
+from newscrawl.commands.checks import check_setting_types
 from newscrawl.cron import (EXIT_COVERAGE, EXIT_ERRORS, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_STORE, EXIT_UNFINISHED,
-                            LockHeld, RunLock, coverage_flags, evaluate, exit_code, parse_floors)
+                            LockHeld, RunLock, build_summary, coverage_flags, evaluate, exit_code, parse_floors,
+                            summary_line)
+from newscrawl.store.config import StoreConfigError, check_store_config
 from newscrawl.items import Article, Image
 
 HEALTHY = {"finish_reason": "finished", "newscrawl/articles_extracted": 19, "log_count/ERROR": 0,
@@ -142,3 +149,117 @@ def test_the_lock_of_a_killed_process_is_free_and_reported_stale(tmp_path):
         assert lock.stale.startswith(f"pid {holder.pid}")
     finally:
         lock.release()
+
+
+# -- what `scrapy crawl` shares with cronrun (issue 13) ------------------------------------------------------
+
+def test_crawl_makes_the_same_checks_without_the_error_count_and_coverage():
+    stats = {**HEALTHY, "log_count/ERROR": 3}
+    assert [p.code for p in evaluate(stats, {**FULL, "headline": 0.1}, max_errors=None, floors=None)] == []
+    assert codes({"finish_reason": "finished"}, {"items": 0}, max_errors=None, floors=None) == [EXIT_NOTHING_FETCHED]
+
+
+def test_a_site_that_did_not_answer_is_named_as_the_reason_nothing_was_fetched():
+    stats = {"finish_reason": "finished", "newscrawl/origins_unreachable": 1, "downloader/request_count": 6}
+    (problem,) = evaluate(stats, {"items": 0}, max_errors=None)
+    assert problem.code == EXIT_NOTHING_FETCHED and problem.message == (
+        "no article could be fetched (no sitemap or section page could be fetched: the site did not answer, "
+        "connection refused or host not found; 0 responses to 6 requests)")
+    (problem,) = evaluate({"finish_reason": "finished", "newscrawl/feed/fetched": 1}, {"items": 0}, max_errors=None)
+    assert "the sitemaps or feeds listed no article" in problem.message  # a feed counts as read
+
+
+class Collector:
+    article_responses = 20
+    reasons: dict = {}
+
+    def coverage(self):
+        return {"items": 0, "headline": None}
+
+
+def crawl_line(stats: dict, outputs: list[str]) -> str:
+    summary = build_summary("heute", {"finish_reason": "finished", **stats}, Collector(), [], duration=1.234,
+                            jsonl=None, started_at=datetime.now(timezone.utc))
+    summary["outputs"] = outputs
+    return summary_line(summary, command="crawl", coverage=False)
+
+
+def test_the_crawl_summary_line_names_the_output_or_says_0_new_articles():
+    line = crawl_line({"newscrawl/dedup/unchanged": 19, "newscrawl/articles_extracted": 19}, [])
+    assert line == ("crawl heute: OK exit=0 fetched=20 skipped=0 extracted=19 new=0 changed=0 unchanged=19 dropped=0 "
+                    "written=0 spooled=0 errors=0 duration=1.23s output=none (0 new articles)")
+    line = crawl_line({"item_scraped_count": 2, "newscrawl/dedup/new": 2}, ["output/heute/x.jsonl", "s3://b/***"])
+    assert line.endswith(" new=2 changed=0 unchanged=0 dropped=0 written=0 spooled=0 errors=0 duration=1.23s "
+                         "output=output/heute/x.jsonl,s3://b/***")
+    assert crawl_line({"item_scraped_count": 2}, []).endswith(" output=none")  # exported, but to no feed
+
+
+# -- store configuration -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("uri, message", [
+    ("mongodb//admin:hunter2@localhost", "MONGO_URI *** is not a MongoDB URI: it must begin with mongodb://"),
+    ("mongodb://admin:hun/ter2@localhost", "MONGO_URI mongodb://*** is not a MongoDB URI: a user name or password"),
+    ("http://admin:hunter2@localhost/", "MONGO_URI http://***:***@localhost/ is not a valid MongoDB URI: Invalid URI "
+                                        "scheme"),
+    ("mongodb://admin:hunter2@localhost/?tls=perhaps", "MONGO_URI mongodb://***:***@localhost/?*** is not a valid "
+                                                       "MongoDB URI: "),
+    ("mongodb://admin:hunter2@localhost/?hunter2=1", "(options given: ***)"),
+    ("mongodb+srv://admin:hunter2@cluster0.example.net:27017/", "a mongodb+srv:// URI names one host name without a "
+                                                                "port"),
+])
+def test_store_configuration_errors_name_the_masked_uri(uri, message):
+    with pytest.raises(StoreConfigError) as caught:
+        check_store_config(Settings({"MONGO_URI": uri}))
+    assert message in str(caught.value) and "hunter2" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("uri", ["", "  ", "mongodb://127.0.0.1:1/newscrawl", "mongodb://a:b@h1:1,h2:2/db?replicaSet=rs",
+                                 "mongodb+srv://cluster0.invalid/db?srvServiceName=mongo&retryWrites=true"])
+def test_well_formed_uris_pass_without_connecting(uri):
+    check_store_config(Settings({"MONGO_URI": uri}))  # an unreachable server (or DNS name) spools as before
+
+
+# -- settings given as text ----------------------------------------------------------------------------------
+
+def test_settings_given_on_the_command_line_are_read_as_the_type_of_their_default():
+    defaults = Settings()
+    defaults.setmodule("newscrawl.settings")
+    settings = defaults.copy()
+    for name, value in [("NEWSCRAWL_INCREMENTAL", "1"), ("RETRY_TIMES", "5"), ("NEWSCRAWL_DOWNLOAD_DELAY", "0.5"),
+                        ("NEWSCRAWL_BASE_URLS", '{"heute": "http://127.0.0.1:8765"}'), ("MONGO_URI", "anything")]:
+        settings.set(name, value, priority="cmdline")
+    check_setting_types(settings, defaults)
+    for name, value, message in [
+            ("NEWSCRAWL_INCREMENTAL", "yes", "-s NEWSCRAWL_INCREMENTAL must be a switch (1 or 0, true or false)"),
+            ("RETRY_TIMES", "three", "-s RETRY_TIMES must be a number like RETRY_TIMES=3, got 'three'"),
+            ("NEWSCRAWL_DOWNLOAD_DELAY", "slow", "-s NEWSCRAWL_DOWNLOAD_DELAY must be a number like "
+                                                 "NEWSCRAWL_DOWNLOAD_DELAY=0.5"),  # an alias: DOWNLOAD_DELAY's type
+            ("NEWSCRAWL_BASE_URLS", "{heute: x}", 'like NEWSCRAWL_BASE_URLS={"heute": "http://127.0.0.1:8765"}')]:
+        bad = settings.copy()
+        bad.set(name, value, priority="cmdline")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            check_setting_types(bad, defaults)
+
+
+# -- spider arguments: one check, used by the commands and by the spider itself --------------------------------
+
+def test_spider_arguments_are_checked_by_one_classmethod_the_constructor_uses():
+    from newscrawl.spiders.article import GenericArticleSpider
+    from newscrawl.spiders.sites import HeuteSpider
+
+    parsed = HeuteSpider.check_arguments({"since": "2025-01-31", "base_url": "http://127.0.0.1:8765/",
+                                          "_job": "abc", "download_delay": "2"})
+    assert parsed["since"].isoformat() == "2025-01-31T00:00:00+01:00" and parsed["base_url"] == "http://127.0.0.1:8765"
+    spider = HeuteSpider(since="2025-01-31", _job="abc")  # scrapyd's _job stays an attribute, as Scrapy sets it
+    assert spider.since == parsed["since"] and spider._job == "abc"
+    for kwargs, message in [({"sinse": "2025-01-01"}, "-a sinse is no argument of the heute spider"),
+                            ({"max_sections": "-1"}, "-a max_sections must be a whole number like 5, got '-1'")]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            HeuteSpider.check_arguments(kwargs)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            HeuteSpider(**kwargs)
+    with pytest.raises(ValueError, match=re.escape("NEWSCRAWL_BASE_URLS['heute'] must be an http(s) URL")):
+        HeuteSpider.check_arguments({}, Settings({"NEWSCRAWL_BASE_URLS": {"heute": "127.0.0.1:8765"}}))
+    with pytest.raises(ValueError, match=re.escape("-a feed is not an http(s) URL like https://www.example.com/rss")):
+        GenericArticleSpider.check_arguments({"feed": "example.com/rss"})
