@@ -20,7 +20,7 @@ import fcntl
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Mapping
@@ -31,6 +31,7 @@ from scrapy.http import TextResponse
 from .exceptions import DUPLICATE_IN_RUN, drop_reason
 from .extract.galleries import MAX_GALLERY_SIZE
 from .paths import setting_path
+from .store import StoreExtension
 
 # Exit codes, most severe first when several checks fail (the summary lists them all).
 EXIT_OK = 0
@@ -204,6 +205,8 @@ class RunCollector:
         self.filled = dict.fromkeys(COVERAGE_FIELDS, 0)
         self.gallery_pages = 0  # items whose page shows a gallery counter: the denominator of "galleries"
         self.article_responses = 0
+        self.reasons: dict[str, str] = {}  # why, for failure stats that only count (stats are numbers)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -215,6 +218,11 @@ class RunCollector:
         self.gallery_pages += "galleries" in flags
         for name, present in flags.items():
             self.filled[name] += present
+
+    def spider_closed(self, spider):
+        store = self.crawler.get_extension(StoreExtension)
+        if store is not None and store.client.unavailable:
+            self.reasons["newscrawl/store/unavailable"] = store.client.unavailable
 
     def item_scraped(self, item, response, spider):
         self.count(item, response)
@@ -252,15 +260,23 @@ class Problem:
         return {"exit_code": self.code, "check": self.check, "message": self.message}
 
 
+def store_message(stats: Mapping[str, Any], reasons: Mapping[str, str]) -> str | None:
+    """What the store did not take (``spooled=19``), a stat's reason instead of its count where one is known
+    (``unavailable=MongoDB unreachable at ...``: the stat itself is 1); None when it took everything."""
+    failures = [f"{name.split('/', 1)[1]}={str(reasons.get(name) or stats[name])[:150]}" for name in STORE_FAILURE_STATS
+                if stats.get(name)]
+    return "the store did not take everything: " + ", ".join(failures) if failures else None
+
+
 def evaluate(stats: Mapping[str, Any], coverage: Mapping[str, Any], *, max_errors: int | None = 0,
              floors: Mapping[str, float] | None = None, min_items: int = 10,
-             started: bool = True) -> list[Problem]:
-    """Every failed check of a finished run, most severe first (empty: healthy). ``max_errors`` None and no
-    ``floors``: no error-count and no coverage check (``scrapy crawl`` makes only the others)."""
+             started: bool = True, reasons: Mapping[str, str] | None = None) -> list[Problem]:
+    """Every failed check of a finished run, most severe first (empty: healthy). ``reasons``: why, for failure
+    stats that only count (:attr:`RunCollector.reasons`). ``max_errors`` None and no ``floors``: no error-count
+    and no coverage check (``scrapy crawl`` makes only the others)."""
     problems: list[Problem] = []
-    failures = [f"{name.split('/', 1)[1]}={str(stats[name])[:150]}" for name in STORE_FAILURE_STATS if stats.get(name)]
-    if failures:
-        problems.append(Problem(EXIT_STORE, "store", "the store did not take everything: " + ", ".join(failures)))
+    if message := store_message(stats, reasons or {}):
+        problems.append(Problem(EXIT_STORE, "store", message))
     reason = stats.get("finish_reason")
     if stats.get("newscrawl/redis/lost") or reason == QUEUE_LOST_REASON:
         problems.append(Problem(EXIT_QUEUE_LOST, "queue", "the shared Redis queue was unreachable and the run gave "
@@ -312,6 +328,9 @@ def build_summary(spider: str, stats: Mapping[str, Any], collector: RunCollector
                if name.startswith("newscrawl/dropped/")}
     if stats.get("newscrawl/dedup/duplicate_in_run"):
         dropped["duplicate_in_run"] = stats["newscrawl/dedup/duplicate_in_run"]
+    if collector.reasons:  # the store problem with its reason, when evaluate() was not given it
+        problems = [replace(p, message=store_message(stats, collector.reasons)) if p.check == "store" else p
+                    for p in problems]
     return {
         "spider": spider,
         "status": "ok" if not problems else "failed",
