@@ -98,11 +98,13 @@ def check_setting_types(settings, defaults: Settings | None = None) -> None:
             raise ValueError(f"-s {name} must be {kind}{hint} like {name}={example}, got {value[:100]!r}") from None
 
 
-def check_crawl(command: str, args: list[str], opts, settings) -> type | None:
+def check_crawl(command: str, args: list[str], opts, settings) -> type:
     """Everything about a crawl that can be known before it starts; refuses the first problem (exit 2).
-    Returns the spider class (None when the command line names no single spider: ``run`` says how to call it)."""
+    Returns the spider class."""
     if len(args) != 1:
-        return None
+        names = ", ".join(sorted(get_spider_loader(settings).list()))
+        refuse(command, f"give one spider name, like scrapy {command} heute (got {len(args)}); the spiders are: "
+                        f"{names}")
     name = args[0]
     try:
         check_setting_types(settings)  # first: the spider loader reads settings too (NEWSCRAWL_BASE_URLS)

@@ -65,7 +65,7 @@ def store_failures(stats: dict) -> list[str]:
 class Command(ScrapyCrawlCommand):
     def long_desc(self) -> str:
         codes = "; ".join(f"{code} {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
-        return (super().long_desc() + " Prints one summary line on stdout. Exit codes: " + codes + ".")
+        return (super().long_desc().rstrip(".") + ". Prints one summary line on stdout. Exit codes: " + codes + ".")
 
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)

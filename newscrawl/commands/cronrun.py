@@ -76,7 +76,8 @@ class Command(BaseRunSpiderCommand):
         if ("NEWSCRAWL_INCREMENTAL" not in settings.getdict("NEWSCRAWL_FROM_ENVIRONMENT")
                 and settings.getpriority("NEWSCRAWL_INCREMENTAL") < SETTINGS_PRIORITIES["cmdline"]):
             settings.set("NEWSCRAWL_INCREMENTAL", True, priority="cmdline")
-        label = f"cronrun {args[0]}" if len(args) == 1 else "cronrun"
+        check_crawl("cronrun", args, opts, settings)  # the checks `scrapy crawl` makes too (exit 2)
+        label = f"cronrun {args[0]}"
         try:
             self.floors = parse_floors(settings.get("NEWSCRAWL_COVERAGE_FLOORS"))
         except ValueError as exc:
@@ -85,7 +86,6 @@ class Command(BaseRunSpiderCommand):
             self.drift = drift_settings(settings)
         except ValueError as exc:
             refuse(label, str(exc))
-        check_crawl("cronrun", args, opts, settings)  # the checks `scrapy crawl` makes too (exit 2)
 
     def run(self, args, opts) -> None:
         if len(args) != 1:

@@ -105,6 +105,8 @@ def test_an_unknown_spider_is_one_line_listing_the_spiders(tmp_path, command):
     assert ", ".join(listed) == SPIDERS
     line = refused(run_scrapy(command, "hute", env=place(tmp_path), timeout=60))
     assert line == f"{command}: no spider named 'hute' (did you mean heute?); the spiders are: {SPIDERS}"
+    line = refused(run_scrapy(command, env=place(tmp_path), timeout=60))
+    assert line == f"{command}: give one spider name, like scrapy {command} heute (got 0); the spiders are: {SPIDERS}"
 
 
 # -- a site that is down -------------------------------------------------------------------------------------
