@@ -16,7 +16,7 @@
 - What counts as a change: the content fields after :func:`comparable`, which makes cosmetic differences
   vanish — whitespace (runs of spaces, tabs, newlines, no-break spaces; leading and trailing), invisible
   characters (zero-width spaces, soft hyphens, BOM, control characters) and Unicode composition (NFC) in any
-  text; empty texts (none, ``""``, blanks) in lists; tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ...:
+  text; an empty or blank text is no text (``None``; dropped from lists); tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ...:
   :data:`newscrawl.urls.TRACKING_PARAMS`) and the order of query parameters in URLs (image, link and canonical
   URLs); the order and repeats of ``keywords``. Everything else is content: an edited word, a new paragraph,
   another image URL (another size of the same picture too), a credit, the order of paragraphs or authors.

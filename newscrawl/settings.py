@@ -116,6 +116,8 @@ ITEM_PIPELINES = {
 }
 NEWSCRAWL_VALIDATE_ENABLED = True
 NEWSCRAWL_NORMALISE_ENABLED = True
+# Dedup off: nothing is dropped (unchanged articles are exported too, with their stored revision); the store
+# pipeline then classifies each item by dedup's rule and stores only new and changed ones as revisions.
 NEWSCRAWL_DEDUP_ENABLED = True
 NEWSCRAWL_STORE_ENABLED = True
 EXTENSIONS = {
