@@ -1,5 +1,5 @@
 """Editors' changes to a copy of the heute mirror, made in the HTML and in its JSON-LD alike."""
-import html as htmllib
+
 import json
 import re
 from pathlib import Path
