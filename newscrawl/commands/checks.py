@@ -2,7 +2,8 @@
 
 **Before** (:func:`check_crawl`, from the commands' ``process_options``, so before Scrapy logs its first line):
 the spider name, the settings given as text (``-s``: a number, a switch, a JSON object where the default is one),
-the store's configuration (:mod:`newscrawl.store.config`) and the spider's ``-a`` arguments, read by the spider
+the store's configuration (:mod:`newscrawl.store.config`), the feeds (``-o``/``-O``: :mod:`newscrawl.feed_outputs`)
+and the spider's ``-a`` arguments, read by the spider
 class's own ``check_arguments`` (the code its ``__init__`` runs). The first problem is refused with one line on
 stderr that names the argument or setting and shows a valid value, and exit code 2 (:func:`refuse`).
 
@@ -33,6 +34,7 @@ from scrapy.utils.project import ENVVAR
 from ..addon import ALIASES
 from ..credentials import mask_uri
 from ..cron import Problem, RunCollector, build_summary, evaluate, print_line, summary_line
+from ..feed_outputs import check_feeds
 from ..store.config import check_store_config
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,16 @@ def refuse(label: str, message: str) -> NoReturn:
     sys.stderr.write(f"{label}: {' '.join(str(message).split())}\n")
     sys.stderr.flush()
     raise UsageError("", print_help=False)
+
+
+def scrapy_options(command: str, process_options, args: list[str], opts) -> None:
+    """Scrapy's own option handling (``-a``, ``-s``, ``-o``/``-O``), its usage errors as one line (exit 2)."""
+    try:
+        process_options(args, opts)
+    except UsageError as exc:
+        if not str(exc):
+            raise
+        refuse(command, str(exc))
 
 
 def spider_class(loader, name: str, command: str) -> type:
@@ -113,6 +125,7 @@ def check_crawl(command: str, args: list[str], opts, settings) -> type:
     spidercls = spider_class(get_spider_loader(settings), name, command)
     try:
         check_store_config(settings)
+        check_feeds(settings)  # a feed this run could not write (newscrawl.feed_outputs)
         check_arguments = getattr(spidercls, "check_arguments", None)
         if check_arguments is not None:
             check_arguments(opts.spargs, settings)
@@ -223,4 +236,4 @@ def report(summary: dict[str, Any], line: str, command: str) -> int:
 
 
 __all__ = ["EXIT_USAGE", "FeedFile", "Run", "check_crawl", "check_setting_types", "refuse", "report",
-           "spider_class", "summary_line"]
+           "scrapy_options", "spider_class", "summary_line"]

@@ -38,7 +38,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from ..cron import EXIT_NOTHING_FETCHED, EXIT_QUEUE_LOST, EXIT_UNFINISHED, STORE_FAILURE_STATS, summary_line
-from .checks import EXIT_USAGE, Run, check_crawl, report
+from .checks import EXIT_USAGE, Run, check_crawl, report, scrapy_options
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Command(ScrapyCrawlCommand):
         return (super().long_desc().rstrip(".") + ". Prints one summary line on stdout. Exit codes: " + codes + ".")
 
     def process_options(self, args, opts) -> None:
-        super().process_options(args, opts)
+        scrapy_options("crawl", super().process_options, args, opts)
         check_crawl("crawl", args, opts, self.settings)
 
     def run(self, args, opts) -> None:

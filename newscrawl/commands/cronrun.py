@@ -31,7 +31,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from ..paths import setting_path
 from ..drift import check_drift, drift_settings
 from ..cron import EXIT_LOCKED, SEVERITY, LockHeld, RunLock, lock_path, parse_floors, summary_line
-from .checks import FeedFile, Run, check_crawl, refuse, report
+from .checks import FeedFile, Run, check_crawl, refuse, report, scrapy_options
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Command(BaseRunSpiderCommand):
                 "spider is active. See the README, 'Running from cron'.")
 
     def process_options(self, args, opts) -> None:
-        super().process_options(args, opts)
+        scrapy_options("cronrun", super().process_options, args, opts)
         settings = self.settings
         if ("NEWSCRAWL_INCREMENTAL" not in settings.getdict("NEWSCRAWL_FROM_ENVIRONMENT")
                 and settings.getpriority("NEWSCRAWL_INCREMENTAL") < SETTINGS_PRIORITIES["cmdline"]):
