@@ -13,7 +13,8 @@ given ids of their own) as successive revisions — N/R articles, each written R
 "Update um" paragraph, a headline rewritten, the lead image replaced, an author added, a paragraph corrected) and
 the ``changes`` newscrawl.versions.changes.diff gives — with article versions on and off
 (NEWSCRAWL_VERSIONS_ENABLED), to MongoDB-wire and to the embedded SQLite store, in one run. Printed: records/s
-(medians over alternating rounds on fresh databases), the ratio on/off, and the bytes each version takes
+(medians over alternating rounds on fresh databases), the ratio on/off (the median of each round's, on and off
+measured next to each other), and the bytes each version takes
 (SQLite: the file's growth over the same run without versions, per version; MongoDB: article_versions'
 collStats storageSize + totalIndexSize per version, and its avgObjSize).
 """
@@ -239,7 +240,8 @@ def versions_cost(args, uri: str, tmp) -> None:
     for store in ("MongoDB-wire", "SQLite"):
         size = (f"{per_mongo:,.0f} (avgObjSize {st['avgObjSize']:,.0f})" if store == "MongoDB-wire"
                 else f"{statistics.median(sqlite_bytes):,.0f}")
-        print(f"| {store} | on | {med[store, True]:,.0f} | {med[store, True] / med[store, False]:.2f} | {size} |")
+        ratio = statistics.median(on / off for on, off in zip(rates[store, True], rates[store, False]))
+        print(f"| {store} | on | {med[store, True]:,.0f} | {ratio:.2f} | {size} |")
         print(f"| {store} | off | {med[store, False]:,.0f} | | |")
 
 

@@ -1,8 +1,9 @@
 """The article store contract shared by the embedded (SQLite) and MongoDB stores.
 
 Both keep one document per article key with ``content_hash``, ``revision``, ``first_seen``,
-``last_seen`` and a short ``history`` of the content hashes written, and one document per gallery slide
-(``gallery_entries``) listing the articles it appeared in. Both are used from Scrapy pipelines through
+``last_seen`` and a short ``history`` of the content hashes written, one document per gallery slide
+(``gallery_entries``) listing the articles it appeared in, and one version per stored revision
+(``article_versions``: what that revision held, :mod:`newscrawl.store.versions`). Both are used from Scrapy pipelines through
 :class:`~newscrawl.store.client.StoreClient`, which runs every call on one thread of its own (blocking I/O
 never runs on the reactor thread, and calls reach the store in the order they were made).
 """

@@ -61,7 +61,7 @@ class VersionLog:
         or none any more (settled like a lost race); the others' version is there already, the same."""
         held: dict[tuple[str, int], str] = {}
         pairs = [{"key": rec.key, "revision": rec.revision} for rec in records]
-        for chunk in [pairs[i:i + 500] for i in range(0, len(pairs), 500)]:
+        for chunk in chunked(pairs):
             for doc in self.collection.find({"$or": chunk}, {"_id": 0, "key": 1, "revision": 1, "content_hash": 1}):
                 held[doc["key"], doc["revision"]] = doc.get("content_hash")
         return [rec for rec in records if held.get((rec.key, rec.revision)) != rec.content_hash]
