@@ -153,11 +153,6 @@ STORAGES = pytest.mark.parametrize("uri, module, extra", [
     ("s3://archive-bucket/newscrawl/%(name)s.jsonl", "boto3", "s3"),
     ("gs://archive-bucket/newscrawl/items.csv", "google.cloud.storage", "gcs"),
 ])
-# Exit 2 with the line first needs the commands' pre-start checks to call newscrawl.feed_outputs.check_feeds (one
-# line in newscrawl/commands/checks.check_crawl, next to check_store_config); without it the add-on's check
-# stops the crawl before it fetches anything, as exit 5 after Scrapy's log. Remove the marks with that line.
-AWAITS_THE_COMMAND_CHECK = pytest.mark.xfail(
-    strict=True, reason="newscrawl.commands.checks.check_crawl does not call newscrawl.feed_outputs.check_feeds yet")
 
 
 def without(module: str) -> None:
@@ -173,7 +168,8 @@ def without(module: str) -> None:
 def test_a_feed_storage_without_its_library_stops_the_crawl_before_it_fetches(tmp_path, heute_mirror, uri, module,
                                                                             extra):
     """Before: the FeedExporter disabled itself, the default JSONL with it, and the crawl ran with exit 0 (S3),
-    or the upload failed after the whole crawl (GCS)."""
+    or the upload failed after the whole crawl (GCS). The add-on's check holds for crawls started any other way
+    (a script, scrapyd) too."""
     without(module)
     result = crawl_one(heute_mirror, place(tmp_path), "-o", uri)
     assert result.returncode != 0, result.stderr[-3000:]
@@ -182,10 +178,10 @@ def test_a_feed_storage_without_its_library_stops_the_crawl_before_it_fetches(tm
     assert written(tmp_path) == []
 
 
-@AWAITS_THE_COMMAND_CHECK
 @STORAGES
 def test_a_feed_storage_without_its_library_is_refused_in_one_line_exit_2(tmp_path, heute_mirror, uri, module,
                                                                         extra):
+    """The commands' pre-start checks (newscrawl.commands.checks) call the same check before Scrapy logs."""
     without(module)
     result = crawl_one(heute_mirror, place(tmp_path), "-o", uri)
     assert result.returncode == 2, result.stderr[-3000:]
@@ -195,7 +191,6 @@ def test_a_feed_storage_without_its_library_is_refused_in_one_line_exit_2(tmp_pa
     assert written(tmp_path) == []
 
 
-@AWAITS_THE_COMMAND_CHECK
 def test_a_feed_with_credentials_in_an_unknown_scheme_is_refused_without_them(tmp_path, heute_mirror):
     result = crawl_one(heute_mirror, place(tmp_path), "-s",
                        'FEEDS={"sftp://user:hunter2@host/items.jsonl": {"format": "jsonlines"}}')
