@@ -215,7 +215,8 @@ def mongo_run(uri: str, items, on: bool) -> tuple[float, dict]:
 
 def versions_cost(args, uri: str, tmp) -> None:
     items = revision_items(args.items, args.revisions)
-    rates: dict[tuple[str, bool], list[float]] = {(s, on): [] for s in ("MongoDB-wire", "SQLite") for on in (True, False)}
+    rates: dict[tuple[str, bool], list[float]] = {(s, on): [] for s in ("MongoDB-wire", "SQLite")
+                                                  for on in (True, False)}
     sqlite_bytes: list[float] = []
     mongo_stats: list[dict] = []
     for r in range(args.rounds):
@@ -228,8 +229,8 @@ def versions_cost(args, uri: str, tmp) -> None:
             rate, sizes[on] = sqlite_run(tmp, items, on, f"versions-{r}-{on}")
             rates["SQLite", on].append(rate)
         sqlite_bytes.append((sizes[True] - sizes[False]) / len(items))
-        print(f"round {r + 1}: " + ", ".join(f"{s} {'on' if on else 'off'} {v[-1]:.0f}/s" for (s, on), v in rates.items()),
-              flush=True)
+        done = ", ".join(f"{s} {'on' if on else 'off'} {v[-1]:.0f}/s" for (s, on), v in rates.items())
+        print(f"round {r + 1}: {done}", flush=True)
     med = {k: statistics.median(v) for k, v in rates.items()}
     st = mongo_stats[-1]
     per_mongo = (st["storageSize"] + st.get("totalIndexSize", 0)) / st["count"]

@@ -3,9 +3,9 @@
 Both keep one document per article key with ``content_hash``, ``revision``, ``first_seen``,
 ``last_seen`` and a short ``history`` of the content hashes written, one document per gallery slide
 (``gallery_entries``) listing the articles it appeared in, and one version per stored revision
-(``article_versions``: what that revision held, :mod:`newscrawl.store.versions`). Both are used from Scrapy pipelines through
-:class:`~newscrawl.store.client.StoreClient`, which runs every call on one thread of its own (blocking I/O
-never runs on the reactor thread, and calls reach the store in the order they were made).
+(``article_versions``: what that revision held, :mod:`newscrawl.store.versions`). Both are used from Scrapy
+pipelines through :class:`~newscrawl.store.client.StoreClient`, which runs every call on one thread of its own
+(blocking I/O never runs on the reactor thread, and calls reach the store in the order they were made).
 """
 
 from __future__ import annotations

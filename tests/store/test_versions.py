@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from pymongo import MongoClient, monitoring
@@ -36,8 +35,9 @@ def article(revision: int, article_id: str = ID, edit: str = "", **fields) -> di
     """The mirror's article ``article_id`` as the store receives it, as ``revision`` (``edit`` appended to its
     headline: another content), with ``changes`` from revision 2 on."""
     item = json.loads((HEUTE_MIRROR / "s" / f"{article_id}.expected.json").read_text(encoding="utf-8"))
-    item.update(url=f"https://www.heute.at/s/artikel-{article_id}", fetched_at=(T0 + timedelta(hours=revision)).isoformat(),
-                revision=revision, field_sources={}, extractor={},
+    item.update(url=f"https://www.heute.at/s/artikel-{article_id}",
+                fetched_at=(T0 + timedelta(hours=revision)).isoformat(), revision=revision, field_sources={},
+                extractor={},
                 changes=None if revision == 1 else {"headline": {"old": "before", "new": f"r{revision}"}})
     item["headline"] += edit if edit else ("" if revision == 1 else f" (Update {revision})")
     item.update(fields)
