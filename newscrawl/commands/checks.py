@@ -113,15 +113,16 @@ def check_setting_types(settings, defaults: Settings | None = None) -> None:
 def check_crawl(command: str, args: list[str], opts, settings) -> type:
     """Everything about a crawl that can be known before it starts; refuses the first problem (exit 2).
     Returns the spider class."""
+    label = f"{command} {args[0]}" if len(args) == 1 else command
+    try:
+        check_setting_types(settings)  # first: the spider loader reads settings too (NEWSCRAWL_BASE_URLS)
+    except ValueError as exc:
+        refuse(label, str(exc))
     if len(args) != 1:
         names = ", ".join(sorted(get_spider_loader(settings).list()))
         refuse(command, f"give one spider name, like scrapy {command} heute (got {len(args)}); the spiders are: "
                         f"{names}")
     name = args[0]
-    try:
-        check_setting_types(settings)  # first: the spider loader reads settings too (NEWSCRAWL_BASE_URLS)
-    except ValueError as exc:
-        refuse(f"{command} {name}", str(exc))
     spidercls = spider_class(get_spider_loader(settings), name, command)
     try:
         check_store_config(settings)

@@ -121,7 +121,9 @@ def test_a_healthy_run_exits_0_and_writes_its_summary_next_to_the_jsonl(heute_mi
     assert (counts2["requests"], counts2["fetched"], counts2["sitemap_skipped"], counts2["extracted"]) == (
         4, 0, SITEMAP_ARTICLES, 0)
     assert summary2["coverage"]["items"] == 0 and summary2["exit_code"] == 0
-    assert read_jsonl(Path(summary2["jsonl"])) == []
+    # nothing new: no empty JSONL file (store_empty False), and the line says so
+    assert summary2["jsonl"] is None and summary2["outputs"] == []
+    assert " output=none (0 new articles) summary=" in again.stdout
 
 
 def test_a_second_run_while_the_first_holds_the_lock_exits_75_at_once(heute_mirror, tmp_path):
