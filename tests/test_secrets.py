@@ -117,9 +117,23 @@ def place(tmp_path: Path) -> dict:
             "NEWSCRAWL_OUTPUT_DIR": str(tmp_path / "output")}
 
 
-@pytest.mark.parametrize("password", [PASSWORD, quote_plus(PASSWORD)], ids=["unescaped", "escaped"])
-def test_an_unreachable_store_with_a_password_crawl_cronrun_replay(heute_mirror, tmp_path, password):
-    uri = f"mongodb://{USER}:{password}@127.0.0.1:{free_port()}/db"
+def test_an_unescaped_password_stops_crawl_cronrun_and_replay_at_once(heute_mirror, tmp_path):
+    """A URI that cannot be parsed can never work: refused before anything starts, in one line, exit 2 (issue 13)."""
+    env = {**place(tmp_path), "MONGO_URI": f"mongodb://{USER}:{PASSWORD}@127.0.0.1:{free_port()}/db"}
+    for args in (("crawl", "heute", "-a", f"base_url={heute_mirror}"), ("cronrun", "heute"), ("replay",)):
+        result = run_scrapy(*args, env=env, timeout=120)
+        assert result.returncode == 2, result.stderr[-3000:]
+        assert result.stderr.splitlines() == [f"{' '.join(args[:2])}: MONGO_URI mongodb://*** is not a MongoDB URI: "
+                                              "a user name or password containing any of : / ? # [ ] @ % must be "
+                                              "percent-encoded (urllib.parse.quote_plus); a valid one looks like "
+                                              "mongodb://localhost:27017 or "
+                                              "mongodb://user:password@db.example.net:27017/?authSource=admin"]
+        assert_no_leak(result, tmp_path)
+    assert not (tmp_path / "state").exists() and not (tmp_path / "output").exists()
+
+
+def test_an_unreachable_store_with_a_password_crawl_cronrun_replay(heute_mirror, tmp_path):
+    uri = f"mongodb://{USER}:{quote_plus(PASSWORD)}@127.0.0.1:{free_port()}/db"
     env = {**place(tmp_path), "MONGO_URI": uri, "MONGO_DATABASE": "secrets", **FAST_FAIL}
 
     crawl = run_scrapy("crawl", "heute", "-a", f"base_url={heute_mirror}", env=env)
