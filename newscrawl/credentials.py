@@ -15,6 +15,8 @@ carry ``password=`` or ``tlsCertificateKeyFilePassword=``) ``?***`` and a fragme
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -72,10 +74,18 @@ def split_uri(uri: str) -> URIParts | None:
     return URIParts(scheme, userinfo, hosts, parts.path, parts.query, parts.fragment)
 
 
+# An unparseable URI shown as written: scheme, 1-3 slashes, host names, ports, commas and a path; nothing else.
+TYPO = re.compile(r"[a-z][a-z0-9+.-]{1,20}:?/{1,3}[A-Za-z0-9.\-]+(:\d{1,5})?(,[A-Za-z0-9.\-]+(:\d{1,5})?)*(/[A-Za-z0-9_.\-]*)?")
+
+
 def mask_uri(uri: str) -> str:
     """``uri`` with its credentials, query and fragment replaced by ``***``; an unparseable one as
-    ``<scheme>://***`` (``***`` without a well-formed scheme)."""
+    ``<scheme>://***`` (``***`` without a well-formed scheme), or as written when it is a scheme, slashes and a
+    host with no place a secret could be in (``mongodb//localhost``, ``mongodb:/db.example.net:27017``), so
+    a typo shows; a bare word (a password pasted by mistake) stays masked."""
     parts = split_uri(uri)
+    if parts is None and isinstance(uri, str) and TYPO.fullmatch(uri):
+        return uri
     if parts is None:
         scheme = _scheme(uri) if isinstance(uri, str) else ""
         return f"{scheme}://{MASK}" if scheme else MASK

@@ -8,6 +8,8 @@ derived at run time from the final values by the newscrawl add-on (:mod:`newscra
 reads these names from the crawler's settings without a fallback of its own. Nothing here opens a connection.
 """
 
+import sys as _sys
+
 from newscrawl import __version__
 from newscrawl.environment import read as read_environment
 
@@ -212,5 +214,11 @@ LOG_LEVEL = "INFO"
 
 # The environment, read once (newscrawl.environment.VARIABLES: variable -> setting). Its values replace the
 # defaults above; NEWSCRAWL_FROM_ENVIRONMENT records which settings came from which variable.
-_environment, NEWSCRAWL_FROM_ENVIRONMENT = read_environment()
+# A variable that does not parse stops every command at once, in one line on stderr with exit code 2 (usage),
+# as a bad -s value does (newscrawl.commands.checks), not with a traceback from inside Scrapy's settings load.
+try:
+    _environment, NEWSCRAWL_FROM_ENVIRONMENT = read_environment()
+except ValueError as _error:
+    _sys.stderr.write(f"newscrawl: {_error}\n")
+    raise SystemExit(2) from None
 globals().update(_environment)

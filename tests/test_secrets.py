@@ -255,3 +255,10 @@ def test_the_telnet_console_is_off_by_default_and_a_setting_switches_it_on(heute
     finally:
         crawl.kill()
         crawl.wait(timeout=30)
+
+
+def test_an_unparseable_uri_shows_only_when_it_cannot_hold_a_secret():
+    assert mask_uri("mongodb//localhost") == "mongodb//localhost"  # a typo, shown so that it can be seen
+    assert mask_uri("mongodb:/db.example.net:27017") == "mongodb:/db.example.net:27017"
+    for risky in ("mongodb//user:pw@localhost", "mongodb//user:secret", "hunter2", "mongodb//h/?password=x"):
+        assert mask_uri(risky) == MASK, risky

@@ -21,6 +21,7 @@ from pymongo import uri_parser
 from pymongo.errors import ConfigurationError, InvalidURI
 
 from ..credentials import ESCAPE_HINT, mask_uri, redact, split_uri
+from .versions import VersionsSettingError, policy_from_settings
 
 SRV_SCHEME = "mongodb+srv://"
 SRV_ONLY_OPTIONS = frozenset({"srvservicename", "srvmaxhosts"})  # refused by parse_uri on a mongodb:// URI
@@ -64,7 +65,11 @@ def check_mongo_uri(uri: str, setting: str = "MONGO_URI") -> None:
 
 def check_store_config(settings) -> None:
     """Raise :class:`StoreConfigError` for store settings no run can work with (an empty ``MONGO_URI`` is the
-    embedded store, which needs nothing here)."""
+    embedded store, which needs nothing here), and a ``NEWSCRAWL_VERSIONS_KEEP`` that does not read."""
+    try:
+        policy_from_settings(settings)
+    except VersionsSettingError as exc:
+        raise StoreConfigError(str(exc)) from None
     uri = settings.get("MONGO_URI")
     if uri is None or (isinstance(uri, str) and not uri.strip()):
         return

@@ -205,3 +205,27 @@ def test_a_well_formed_uri_of_a_server_that_is_down_still_spools(heute_mirror, t
     assert summary(result).startswith("crawl heute: FAILED (the store did not take everything: ")
     spooled = read_jsonl(tmp_path / "state" / "spool.jsonl")
     assert len(spooled) >= len(MIRROR_IDS)
+
+
+def test_the_issue_typo_uri_is_shown_as_written_since_it_holds_no_secret(heute_mirror, tmp_path):
+    # The table's row: MONGO_URI=mongodb//localhost. A URI without credentials shows, so the typo can be seen.
+    result = crawl({**place(tmp_path), "MONGO_URI": "mongodb//localhost"}, "heute", "-a", f"base_url={heute_mirror}")
+    assert refused(result).startswith("crawl heute: MONGO_URI mongodb//localhost is not a MongoDB URI: ")
+    nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("command", [("crawl", "heute"), ("cronrun", "heute"), ("replay",)])
+def test_a_bad_versions_retention_is_refused_before_the_run(heute_mirror, tmp_path, command):
+    args = (*command, "-a", f"base_url={heute_mirror}") if command[0] != "replay" else command
+    result = run_scrapy(*args, "-s", "NEWSCRAWL_VERSIONS_KEEP=lots", env=place(tmp_path), timeout=120)
+    assert refused(result) == (f"{' '.join(command)}: NEWSCRAWL_VERSIONS_KEEP must be all, a number of revisions per "
+                               "article like 20, or a number of days like 30d; got 'lots'")
+    nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("command", [("crawl", "heute"), ("cronrun", "heute"), ("list",)])
+def test_an_environment_variable_that_does_not_parse_is_one_line_exit_2(tmp_path, command):
+    # Read when the settings load, before any command runs: a traceback from inside Scrapy before.
+    result = run_scrapy(*command, env={**place(tmp_path), "NEWSCRAWL_MAX_ERRORS": "x"}, timeout=120)
+    assert refused(result) == "newscrawl: environment variable NEWSCRAWL_MAX_ERRORS must be a whole number, got 'x'"
+    nothing_written(tmp_path)
