@@ -8,7 +8,7 @@
    another run holds it, says so on stderr and exits 75 at once.
 2. Runs the crawl in this process with the project settings, incremental crawling switched on
    (``NEWSCRAWL_INCREMENTAL``; ``-s NEWSCRAWL_INCREMENTAL=0`` or ``-a incremental=0`` switch it off).
-3. Writes the run summary next to the run's JSONL (``output/<spider>/<timestamp>.summary.json``), prints one
+3. Writes the run summary to ``output/<spider>/<run id>.summary.json`` (beside the run's JSONL), prints one
    summary line on stdout and exits with the code of the most severe failed check
    (:mod:`newscrawl.cron`): 0 healthy, 3 store, 8 Redis queue lost, 4 nothing fetched, 5 unfinished, 6 errors,
    7 coverage, 9 coverage drift against the median of the spider's previous runs (:mod:`newscrawl.drift`).
@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import sys
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -39,10 +40,15 @@ __all__ = ["Command", "FeedFile", "summary_file", "write_json"]
 
 
 def summary_file(jsonl: Path | None, output_dir: str | Path, spider: str, started_at: datetime) -> Path:
-    if jsonl is not None:
+    """``<output dir>/<spider>/<run id>.summary.json``, always in that folder (the drift alarm reads the earlier
+    runs' summaries there, :mod:`newscrawl.drift`): named as the run's default JSONL when it wrote one, else by
+    a run id of its own like the JSONL's (start time to the microsecond, pid, random part), so runs that
+    exported nothing never share a summary (a whole-second name did when two started in the same second)."""
+    folder = Path(output_dir) / spider
+    if jsonl is not None and jsonl.parent.resolve() == folder.resolve():
         return jsonl.with_name(jsonl.name.removesuffix(".jsonl").removesuffix(".jl") + ".summary.json")
-    stamp = started_at.replace(microsecond=0).isoformat().replace(":", "-")
-    return Path(output_dir) / spider / f"{stamp}.summary.json"
+    stamp = started_at.isoformat(timespec="microseconds").replace(":", "-")
+    return folder / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.summary.json"
 
 
 def write_json(path: Path, data: dict) -> None:

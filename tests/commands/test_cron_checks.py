@@ -263,3 +263,20 @@ def test_spider_arguments_are_checked_by_one_classmethod_the_constructor_uses():
         HeuteSpider.check_arguments({}, Settings({"NEWSCRAWL_BASE_URLS": {"heute": "127.0.0.1:8765"}}))
     with pytest.raises(ValueError, match=re.escape("-a feed is not an http(s) URL like https://www.example.com/rss")):
         GenericArticleSpider.check_arguments({"feed": "example.com/rss"})
+
+
+def test_summary_files_stay_in_the_output_folder_and_never_share_a_name(tmp_path):
+    from datetime import datetime, timezone
+
+    from newscrawl.commands.cronrun import summary_file
+    started = datetime(2026, 12, 2, 7, 0, 1, tzinfo=timezone.utc)
+    folder = tmp_path / "output"
+    default = folder / "heute" / "2026-12-02T07-00-01.000000+00-00-42-abcdef.jsonl"
+    assert summary_file(default, folder, "heute", started) == default.with_name(
+        "2026-12-02T07-00-01.000000+00-00-42-abcdef.summary.json")
+    # Two runs that exported nothing, started in the same second (a whole-second name was shared before).
+    first, second = (summary_file(None, folder, "heute", started) for _ in range(2))
+    assert first != second and first.parent == second.parent == folder / "heute"
+    assert first.name.startswith("2026-12-02T07-00-01.000000+00-00-")
+    # -O elsewhere: the summary still goes where the drift alarm reads the earlier runs.
+    assert summary_file(tmp_path / "one.jsonl", folder, "heute", started).parent == folder / "heute"
