@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..records import content_hash
+from ..versions import classify as verdicts  # a module, read at call time: it imports the store package too
 from .base import Record, Store, StoredState, StoreWriteError, build_record
 from .spool import Spool
 from .spool_entry import SpoolEntry
@@ -119,11 +120,24 @@ def classify(entry: SpoolEntry, store: Store, state: dict[str, StoredState | Non
         return None
     item = entry.item
     key = entry.key
-    stored = state[key] if key in state else store.lookup(key)
+    earlier = key in state  # an earlier entry of this replay decided it: the store may not hold that one yet
+    stored = state[key] if earlier else store.lookup(key)
     digest = content_hash(item)
     if stored is not None and stored.content_hash == digest:
         state[key] = stored
         return None
-    item = {**item, "content_hash": digest, "revision": 1 if stored is None else stored.revision + 1}
+    changes = None
+    if stored is not None and not earlier:
+        # The crawl's rule (newscrawl.versions.classify): another hash whose content differs only cosmetically
+        # (a hash made before the cosmetic rules) is no revision; a change carries its field-level diff.
+        document = verdicts.stored_content(store, key)
+        if document is not None:
+            verdict = verdicts.compare(document, item, digest)
+            if verdict.kind == verdicts.COSMETIC:
+                state[key] = stored
+                return None
+            changes = verdict.changes
+    item = {**item, "content_hash": digest, "revision": 1 if stored is None else stored.revision + 1,
+            "changes": changes if changes is not None else item.get("changes")}
     state[key] = StoredState(digest, item["revision"])
     return build_record(item, entry.seen_at)

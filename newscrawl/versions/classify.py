@@ -21,7 +21,7 @@ from typing import Any
 from ..credentials import redact
 from ..exceptions import UNCHANGED
 from ..records import content_hash, links_elsewhere
-from ..store import UNKNOWN
+from ..store.base import UNKNOWN  # the module, not the package: the store's replay imports this one
 from .changes import diff
 
 logger = logging.getLogger(__name__)

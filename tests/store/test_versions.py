@@ -196,8 +196,8 @@ def test_the_retention_setting_is_checked_once_with_a_clear_line():
                                      f"20, or a number of days like 30d; got {bad!r}")
     result = run_scrapy("replay", "-s", "NEWSCRAWL_VERSIONS_KEEP=lots", timeout=60)
     assert result.returncode == 2
-    assert "error: NEWSCRAWL_VERSIONS_KEEP must be all, a number of revisions per article like 20, or a number of " \
-           "days like 30d; got 'lots'" in result.stderr
+    assert result.stderr.splitlines() == ["replay: NEWSCRAWL_VERSIONS_KEEP must be all, a number of revisions per "
+                                          "article like 20, or a number of days like 30d; got 'lots'"]
     assert "Traceback" not in result.stderr
 
 
@@ -442,3 +442,23 @@ def test_store_client_document_reads_the_stored_article_or_answers_unknown(dedic
     before_open, stored, missing, down, lookup_down = asyncio.run(scenario())
     assert before_open is UNKNOWN and missing is None and down is UNKNOWN and lookup_down is UNKNOWN
     assert stored["key"] == KEY and stored["revision"] == 1 and stored["headline"] == article(1)["headline"]
+
+
+def test_replay_classifies_as_the_crawl_does_cosmetic_is_no_revision_and_a_change_has_its_diff(open_store, tmp_path):
+    st = open_store()
+    first = article(1)
+    older = build_record({**first, "content_hash": "0" * 64}, first["fetched_at"])  # a hash from before the rules
+    st.write([older], [])
+    spool = Spool(tmp_path / "spool.jsonl")
+    cosmetic = {**first, "headline": "  " + first["headline"].replace(" ", "\u00a0 ", 1) + "\n", "revision": None}
+    spool.append_items([cosmetic])
+    result = replay(spool, st)
+    assert result.remaining == 0 and revisions(st) == [1]  # only the sighting: no revision 2
+    assert st.get(KEY)["revision"] == 1
+
+    edited = {**first, "headline": first["headline"] + " – Täter gefasst", "revision": None, "changes": None}
+    spool.append_items([edited])
+    replay(spool, st)
+    assert revisions(st) == [1, 2]
+    assert st.versions(KEY)[1]["changes"] == {"headline": {"old": first["headline"],
+                                                            "new": first["headline"] + " – Täter gefasst"}}
