@@ -84,6 +84,7 @@ VARIABLES: dict[str, Variable] = {
     "NEWSCRAWL_HTTPCACHE_EXPIRATION_SECS": Variable("HTTPCACHE_EXPIRATION_SECS", integer),
     "NEWSCRAWL_CONCURRENT_ITEMS": Variable("CONCURRENT_ITEMS", integer),
     "NEWSCRAWL_TELNETCONSOLE": Variable("TELNETCONSOLE_ENABLED", flag),
+    "NEWSCRAWL_REMOTE_CONTROL": Variable("REMOTE_CONTROL_ENABLED", flag),
     "NEWSCRAWL_LOG_LEVEL": Variable("LOG_LEVEL", text),
     # newscrawl's own settings, same name
     **_same(number, "NEWSCRAWL_RETRY_BACKOFF", "NEWSCRAWL_RETRY_BACKOFF_MAX"),

@@ -202,6 +202,9 @@ NEWSCRAWL_REDIS_POLL = 0.5
 # Scrapy's telnet console logs its made-up password at INFO in every run's log: off unless
 # NEWSCRAWL_TELNETCONSOLE=1 (or -s TELNETCONSOLE_ENABLED=1; it listens on 127.0.0.1 only).
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control (an HTTP server per crawl that runs Python code sent to it, with a token written
+# to a job file) is on by default: off here for the same reason, unless NEWSCRAWL_REMOTE_CONTROL=1.
+REMOTE_CONTROL_ENABLED = False
 
 # Progress (newscrawl.progress): every NEWSCRAWL_PROGRESS_INTERVAL seconds one INFO line, articles done/discovered,
 # articles per minute, ETA, pages and items ("Progress: 12/40 articles (30%), 8.5/min, ETA 0:03:24; 57 pages,

@@ -227,6 +227,9 @@ def test_the_telnet_console_is_off_by_default_and_a_setting_switches_it_on(heute
     assert default.returncode == 0, default.stderr[-3000:]
     assert "Telnet Password" not in default.stderr and "Telnet console listening" not in default.stderr
     assert "scrapy.extensions.telnet.TelnetConsole" not in default.stderr  # not among the enabled extensions
+    # Nor Scrapy's remote control, an HTTP server that runs the Python code sent to it (on by default in Scrapy).
+    assert "Remote control HTTP server listening" not in default.stderr
+    assert "scrapy.extensions.remote_control" not in default.stderr
 
     # Switched on, the console listens and its password (logged, as Scrapy does when it makes one up) logs in.
     port = free_port()
