@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.mirror import serve
+from newscrawl.store import MongoStore, SQLiteStore
 from newscrawl.testing import free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -183,3 +185,30 @@ def mirror_copy(tmp_path) -> Path:
     target = tmp_path / "mirror"
     shutil.copytree(HEUTE_MIRROR, target)
     return target
+
+
+@pytest.fixture(params=["sqlite", "mongodb"])
+def store_pair(request, tmp_path):
+    """(environment for crawls and commands, function opening the same store for reading): the embedded store,
+    then a database of the session's MongoDB-wire server."""
+    if request.param == "sqlite":
+        path = tmp_path / "state" / "state.sqlite3"
+        yield {"NEWSCRAWL_STATE": str(path)}, lambda: SQLiteStore(path)
+    else:
+        uri, db = request.getfixturevalue("mongo_db")
+        yield ({"MONGO_URI": uri, "MONGO_DATABASE": db, "NEWSCRAWL_STATE": str(tmp_path / "state" / "unused")},
+               lambda: MongoStore(uri, database=db))
+
+
+def stat_of(log: str, name: str) -> int:
+    """The value of the stat ``name`` in the stats dump of a crawl's log (0 when it is not there)."""
+    m = re.search(rf"'{re.escape(name)}': (\d+)", log)
+    return int(m.group(1)) if m else 0
+
+
+def incremental_crawl(base: str, env: dict, out: Path, *args: str) -> tuple[list[dict], str]:
+    """``scrapy crawl heute`` of the mirror at ``base``, incremental, to the file ``out``: (its items, the log)."""
+    result = run_scrapy("crawl", "heute", "-a", f"base_url={base}", "-s", "NEWSCRAWL_INCREMENTAL=1", *args,
+                        "-O", str(out), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return read_jsonl(out), result.stderr

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from newscrawl.cron import coverage_flags
-from newscrawl.mirror import serve
 from tests.conftest import HEUTE_MIRROR, PROJECT, free_port, read_jsonl, run_scrapy
 
 MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.expected.json"))

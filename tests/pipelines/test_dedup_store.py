@@ -7,25 +7,11 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from newscrawl.mirror import serve
-from newscrawl.store import MongoStore, SQLiteStore
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
 
 MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.expected.json"))
 CHANGED_ID = "100148088"
-
-
-@pytest.fixture(params=["sqlite", "mongodb"])
-def store(request, tmp_path):
-    """(env for the crawl, function opening the same store for reading)."""
-    if request.param == "sqlite":
-        path = tmp_path / "state.sqlite3"
-        yield {"NEWSCRAWL_STATE": str(path)}, lambda: SQLiteStore(path)
-    else:
-        uri, db = request.getfixturevalue("mongo_db")
-        yield {"MONGO_URI": uri, "MONGO_DATABASE": db}, lambda: MongoStore(uri, database=db)
 
 
 def change_one_paragraph(mirror: Path, article_id: str) -> None:
@@ -56,8 +42,8 @@ def read(open_store):
     return st
 
 
-def test_second_run_writes_nothing_and_a_changed_article_gets_revision_2(store, mirror_copy, tmp_path):
-    env, open_store = store
+def test_second_run_writes_nothing_and_a_changed_article_gets_revision_2(store_pair, mirror_copy, tmp_path):
+    env, open_store = store_pair
     with serve(mirror_copy) as base:
         first, log1 = crawl(base, env, tmp_path / "1.jsonl")
         assert sorted(it["article_id"] for it in first) == MIRROR_IDS
@@ -96,8 +82,8 @@ VARIANTS = [
 ]
 
 
-def test_every_url_variant_gives_one_record(store, mirror_copy, tmp_path):
-    env, open_store = store
+def test_every_url_variant_gives_one_record(store_pair, mirror_copy, tmp_path):
+    env, open_store = store_pair
     urls = "".join(f"<url><loc>{u.replace('&', '&amp;')}</loc></url>" for u in VARIANTS)
     (mirror_copy / "sitemap" / "sitemap_2.xml").write_text(
         f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
@@ -119,8 +105,8 @@ def test_every_url_variant_gives_one_record(store, mirror_copy, tmp_path):
         st.close()
 
 
-def test_a_slide_shown_in_several_articles_is_one_gallery_entry(store, heute_mirror, tmp_path):
-    env, open_store = store
+def test_a_slide_shown_in_several_articles_is_one_gallery_entry(store_pair, heute_mirror, tmp_path):
+    env, open_store = store_pair
     items, _ = crawl(heute_mirror, env, tmp_path / "g.jsonl")
     shown_in: dict[str, set[str]] = {}
     for it in items:

@@ -11,7 +11,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 
 from newscrawl.mirror import content_type, resolve, serve
 from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy

@@ -17,7 +17,7 @@ from newscrawl.incremental import Known, Policy, decide, known_from, parse_durat
 from newscrawl.mirror import serve
 from newscrawl.spiders.sites import HeuteSpider
 from newscrawl.store import MongoStore, SQLiteStore
-from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
+from tests.conftest import HEUTE_MIRROR, incremental_crawl as crawl, run_scrapy, stat_of
 
 MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.expected.json"))
 SITEMAP_ARTICLES = len(MIRROR_IDS) + 1  # and the one the sitemap lists but the mirror lacks (404)
@@ -153,21 +153,9 @@ def test_sitemap_state_round_trip(store):
 
 # -- real crawls ------------------------------------------------------------------------------------------
 
-def stat(log: str, name: str) -> int:
-    m = re.search(rf"'{re.escape(name)}': (\d+)", log)
-    return int(m.group(1)) if m else 0
-
-
-def crawl(base: str, env: dict, out: Path, *args: str) -> tuple[list[dict], str]:
-    result = run_scrapy("crawl", "heute", "-a", f"base_url={base}", "-s", "NEWSCRAWL_INCREMENTAL=1", *args,
-                        "-O", str(out), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return read_jsonl(out), result.stderr
-
-
 def article_requests(log: str) -> int:
     """Requests of the run other than robots.txt, the sitemap index and the two rolling sitemaps."""
-    return stat(log, "downloader/request_count") - 4
+    return stat_of(log, "downloader/request_count") - 4
 
 
 def bump_lastmod(mirror: Path, article_id: str, when: str) -> None:
@@ -204,39 +192,39 @@ def test_second_run_fetches_no_article_and_a_newer_lastmod_exactly_one(store, mi
     with serve(mirror_copy) as base:
         first, log1 = crawl(base, env, tmp_path / "1.jsonl")
         assert sorted(it["article_id"] for it in first) == MIRROR_IDS
-        assert stat(log1, "newscrawl/incremental/fetched") == SITEMAP_ARTICLES
-        assert stat(log1, "newscrawl/incremental/fetched/new") == SITEMAP_ARTICLES
-        assert stat(log1, "newscrawl/incremental/skipped") == 0
-        assert stat(log1, "newscrawl/incremental/recorded") == SITEMAP_ARTICLES  # the 404 included
-        assert stat(log1, "newscrawl/dedup/new") == len(MIRROR_IDS)
+        assert stat_of(log1, "newscrawl/incremental/fetched") == SITEMAP_ARTICLES
+        assert stat_of(log1, "newscrawl/incremental/fetched/new") == SITEMAP_ARTICLES
+        assert stat_of(log1, "newscrawl/incremental/skipped") == 0
+        assert stat_of(log1, "newscrawl/incremental/recorded") == SITEMAP_ARTICLES  # the 404 included
+        assert stat_of(log1, "newscrawl/dedup/new") == len(MIRROR_IDS)
         assert article_requests(log1) == SITEMAP_ARTICLES
 
         second, log2 = crawl(base, env, tmp_path / "2.jsonl")
         assert second == []
         assert article_requests(log2) == 0  # robots.txt and the three sitemaps only
-        assert stat(log2, "newscrawl/incremental/fetched") == 0
-        assert stat(log2, "newscrawl/incremental/skipped") == SITEMAP_ARTICLES
-        assert stat(log2, "newscrawl/articles_extracted") == 0
+        assert stat_of(log2, "newscrawl/incremental/fetched") == 0
+        assert stat_of(log2, "newscrawl/incremental/skipped") == SITEMAP_ARTICLES
+        assert stat_of(log2, "newscrawl/articles_extracted") == 0
 
         bump_lastmod(mirror_copy, CHANGED_ID, "2025-11-01T09:00:00+01:00")
         change_one_paragraph(mirror_copy, CHANGED_ID)
         third, log3 = crawl(base, env, tmp_path / "3.jsonl")
         assert [it["article_id"] for it in third] == [CHANGED_ID] and third[0]["revision"] == 2
         assert article_requests(log3) == 1
-        assert stat(log3, "newscrawl/incremental/fetched") == 1
-        assert stat(log3, "newscrawl/incremental/fetched/modified") == 1
-        assert stat(log3, "newscrawl/incremental/skipped") == SITEMAP_ARTICLES - 1
-        assert stat(log3, "newscrawl/dedup/changed") == 1
+        assert stat_of(log3, "newscrawl/incremental/fetched") == 1
+        assert stat_of(log3, "newscrawl/incremental/fetched/modified") == 1
+        assert stat_of(log3, "newscrawl/incremental/skipped") == SITEMAP_ARTICLES - 1
+        assert stat_of(log3, "newscrawl/dedup/changed") == 1
 
         bump_lastmod(mirror_copy, OTHER_ID, "2025-11-02T09:00:00+01:00")  # a new lastmod, the same text
         fourth, log4 = crawl(base, env, tmp_path / "4.jsonl")
         assert fourth == [] and article_requests(log4) == 1
-        assert stat(log4, "newscrawl/dedup/unchanged") == 1
+        assert stat_of(log4, "newscrawl/dedup/unchanged") == 1
 
         forget_article(env, name, f"heute:{OTHER_ID}")  # its state row says fetched, the store lacks it
         fifth, log5 = crawl(base, env, tmp_path / "5.jsonl")
         assert [it["article_id"] for it in fifth] == [OTHER_ID]
-        assert stat(log5, "newscrawl/incremental/fetched/not_stored") == 1 and article_requests(log5) == 1
+        assert stat_of(log5, "newscrawl/incremental/fetched/not_stored") == 1 and article_requests(log5) == 1
 
         _, log6 = crawl(base, env, tmp_path / "6.jsonl")
         assert article_requests(log6) == 0
@@ -264,9 +252,9 @@ def test_recheck_catches_a_silent_update(store, mirror_copy, tmp_path):
         everything = "100000d"
         caught, log3 = crawl(base, env, tmp_path / "3.jsonl", "-a", f"recheck={everything}", "-a", "recheck_every=0")
         assert [it["article_id"] for it in caught] == [CHANGED_ID] and caught[0]["revision"] == 2
-        assert stat(log3, "newscrawl/incremental/fetched/recheck") == SITEMAP_ARTICLES
-        assert stat(log3, "newscrawl/dedup/changed") == 1
-        assert stat(log3, "newscrawl/dedup/unchanged") == len(MIRROR_IDS) - 1
+        assert stat_of(log3, "newscrawl/incremental/fetched/recheck") == SITEMAP_ARTICLES
+        assert stat_of(log3, "newscrawl/dedup/changed") == 1
+        assert stat_of(log3, "newscrawl/dedup/unchanged") == len(MIRROR_IDS) - 1
 
         _, log4 = crawl(base, env, tmp_path / "4.jsonl", "-a", f"recheck={everything}")  # every 6 h by default
         assert article_requests(log4) == 0
@@ -274,7 +262,7 @@ def test_recheck_catches_a_silent_update(store, mirror_copy, tmp_path):
         # A window that holds only the articles published since 2025-01-01 (three in the mirror).
         days = (datetime.now(timezone.utc) - datetime(2025, 1, 1, tzinfo=timezone.utc)).days
         _, log5 = crawl(base, env, tmp_path / "5.jsonl", "-a", f"recheck={days}d", "-a", "recheck_every=0")
-        assert stat(log5, "newscrawl/incremental/fetched/recheck") == 3 and article_requests(log5) == 3
+        assert stat_of(log5, "newscrawl/incremental/fetched/recheck") == 3 and article_requests(log5) == 3
 
 
 def test_a_store_filled_before_incremental_crawling_is_used(mirror_copy, tmp_path):
@@ -286,6 +274,6 @@ def test_a_store_filled_before_incremental_crawling_is_used(mirror_copy, tmp_pat
         _, log = crawl(base, env, tmp_path / "1.jsonl")
     # Stored articles count as fetched at their own modified (else published) date, which the mirror's
     # lastmod repeats; only the 404 page, which left nothing in the store, is new.
-    assert stat(log, "newscrawl/incremental/fetched/new") == 1
-    assert stat(log, "newscrawl/incremental/skipped") + stat(log, "newscrawl/incremental/fetched") == SITEMAP_ARTICLES
-    assert stat(log, "newscrawl/incremental/skipped") >= len(MIRROR_IDS) - 3
+    assert stat_of(log, "newscrawl/incremental/fetched/new") == 1
+    assert stat_of(log, "newscrawl/incremental/skipped") + stat_of(log, "newscrawl/incremental/fetched") == SITEMAP_ARTICLES
+    assert stat_of(log, "newscrawl/incremental/skipped") >= len(MIRROR_IDS) - 3

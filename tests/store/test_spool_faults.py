@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from newscrawl.records import content_hash
 from newscrawl.store import SQLiteStore, Spool, build_record, replay

@@ -384,19 +384,9 @@ def test_replay_writes_versions(open_store, tmp_path):
     assert st.versions(KEY)[1]["changes"] == article(2)["changes"]
 
 
-@pytest.fixture(params=["sqlite", "mongodb"])
-def crawl_store(request, tmp_path):
-    if request.param == "sqlite":
-        path = tmp_path / "state.sqlite3"
-        yield {"NEWSCRAWL_STATE": str(path)}, lambda: SQLiteStore(path)
-    else:
-        uri, db = request.getfixturevalue("mongo_db")
-        yield {"MONGO_URI": uri, "MONGO_DATABASE": db}, lambda: MongoStore(uri, database=db)
-
-
-def test_crawls_store_a_version_per_new_or_changed_article_and_none_for_unchanged_ones(crawl_store, mirror_copy,
+def test_crawls_store_a_version_per_new_or_changed_article_and_none_for_unchanged_ones(store_pair, mirror_copy,
                                                                                       tmp_path):
-    env, make = crawl_store
+    env, make = store_pair
     with serve(mirror_copy) as base:
         first, _ = crawl(base, env, tmp_path / "1.jsonl")
         crawl(base, env, tmp_path / "2.jsonl")  # nothing changed

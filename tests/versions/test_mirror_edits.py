@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
-
-import pytest
 
 from newscrawl.mirror import serve
 from newscrawl.records import content_fields
-from newscrawl.store import MongoStore, SQLiteStore
-from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
+from tests.conftest import HEUTE_MIRROR, incremental_crawl as crawl, run_scrapy, stat_of
 from tests.versions.mirror_edits import (UPDATE, add_update_paragraph, change_headline, cosmetic_only, expected,
                                          replace_lead_image, whitespace_only)
 
@@ -21,30 +17,6 @@ MIRROR_IDS = sorted(p.name.split(".")[0] for p in (HEUTE_MIRROR / "s").glob("*.e
 BODY_ID, HEADLINE_ID, IMAGE_ID, WHITESPACE_ID, COSMETIC_ID = "120082094", "120119705", "120040978", "120014860", "100283517"
 NEW_HEADLINE = "Imbiss-Randale in Favoriten – Verkäufer mit Messer bedroht, Täter gefasst"
 NEW_IMAGE = "5b1f0c8e-2d7a-4c11-9e3b-7a6c0d9e8f21"
-
-
-@pytest.fixture(params=["sqlite", "mongodb"])
-def store(request, tmp_path):
-    """(env for the commands, function opening the same store for reading)."""
-    if request.param == "sqlite":
-        path = tmp_path / "state" / "state.sqlite3"
-        yield {"NEWSCRAWL_STATE": str(path)}, lambda: SQLiteStore(path)
-    else:
-        uri, db = request.getfixturevalue("mongo_db")
-        yield ({"MONGO_URI": uri, "MONGO_DATABASE": db, "NEWSCRAWL_STATE": str(tmp_path / "state" / "unused")},
-               lambda: MongoStore(uri, database=db))
-
-
-def stat(log: str, name: str) -> int:
-    m = re.search(rf"'newscrawl/{re.escape(name)}': (\d+)", log)
-    return int(m.group(1)) if m else 0
-
-
-def crawl(base: str, env: dict, out: Path, *args: str) -> tuple[list[dict], str]:
-    result = run_scrapy("crawl", "heute", "-a", f"base_url={base}", "-s", "NEWSCRAWL_INCREMENTAL=1", *args,
-                        "-O", str(out), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return read_jsonl(out), result.stderr
 
 
 def scrapy(env: dict, *args: str):
@@ -56,8 +28,8 @@ def image_url(article_id: str, name: str | None = None) -> str:
     return url if name is None else re.sub(r"[0-9a-f-]{36}(?=\.jpeg)", name, url)
 
 
-def test_history_shows_exactly_the_three_edits_and_no_revision_for_cosmetic_ones(store, mirror_copy, tmp_path):
-    env, open_store = store
+def test_history_shows_exactly_the_three_edits_and_no_revision_for_cosmetic_ones(store_pair, mirror_copy, tmp_path):
+    env, open_store = store_pair
     with serve(mirror_copy) as base:
         first, _ = crawl(base, env, tmp_path / "1.jsonl")
         assert sorted(it["article_id"] for it in first) == MIRROR_IDS
@@ -70,9 +42,9 @@ def test_history_shows_exactly_the_three_edits_and_no_revision_for_cosmetic_ones
         cosmetic_only(mirror_copy, COSMETIC_ID)  # keywords re-ordered, utm_source on the lead image's URL
         second, log = crawl(base, env, tmp_path / "2.jsonl", "-a", "recheck=100000d", "-a", "recheck_every=0")
 
-    assert stat(log, "incremental/fetched/recheck") >= len(MIRROR_IDS)  # every article fetched again
-    assert stat(log, "dedup/changed") == 3 and stat(log, "dedup/unchanged") == len(MIRROR_IDS) - 3
-    assert stat(log, "store/written") == 3
+    assert stat_of(log, "newscrawl/incremental/fetched/recheck") >= len(MIRROR_IDS)  # every article fetched again
+    assert stat_of(log, "newscrawl/dedup/changed") == 3 and stat_of(log, "newscrawl/dedup/unchanged") == len(MIRROR_IDS) - 3
+    assert stat_of(log, "newscrawl/store/written") == 3
     changes = {it["article_id"]: it["changes"] for it in second}
     body = expected(HEUTE_MIRROR, BODY_ID)["body"]
     assert changes == {
@@ -116,8 +88,8 @@ def test_history_shows_exactly_the_three_edits_and_no_revision_for_cosmetic_ones
         st.close()
 
 
-def test_unknown_article_and_bad_arguments_are_one_line(store, tmp_path, heute_mirror):
-    env, _ = store
+def test_unknown_article_and_bad_arguments_are_one_line(store_pair, tmp_path, heute_mirror):
+    env, _ = store_pair
     crawl(heute_mirror, env, tmp_path / "1.jsonl")
     missing = scrapy(env, "history", "heute:999999999")
     assert missing.returncode == 1 and missing.stdout == ""

@@ -5,9 +5,7 @@ again by incremental crawling. A real change to a slide is still one, with its c
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 from pymongo import MongoClient
@@ -15,7 +13,7 @@ from pymongo import MongoClient
 from newscrawl.mirror import serve
 from newscrawl.records import content_fields
 from newscrawl.store import MongoStore, SQLiteStore
-from tests.conftest import HEUTE_MIRROR, read_jsonl, run_scrapy
+from tests.conftest import HEUTE_MIRROR, incremental_crawl as crawl, stat_of
 from tests.versions.mirror_edits import expected, page, rewrite
 
 GALLERY_ID, PLAIN_ID = "120053546", "120082094"  # a photo gallery of its own (37 slides); none
@@ -48,18 +46,6 @@ def store(request, tmp_path):
                lambda: MongoStore(uri, database=db), older_hash)
 
 
-def stat(log: str, name: str) -> int:
-    m = re.search(rf"'newscrawl/{re.escape(name)}': (\d+)", log)
-    return int(m.group(1)) if m else 0
-
-
-def crawl(base: str, env: dict, out: Path, *args: str) -> tuple[list[dict], str]:
-    result = run_scrapy("crawl", "heute", "-a", f"base_url={base}", "-s", "NEWSCRAWL_INCREMENTAL=1", *args,
-                        "-O", str(out), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return read_jsonl(out), result.stderr
-
-
 RECHECK = ("-a", "recheck=100000d", "-a", "recheck_every=0")
 
 
@@ -71,15 +57,15 @@ def test_an_older_hash_of_the_same_content_is_no_change_and_a_slide_edit_is(stor
         older_hash(keys)
         quiet, log = crawl(base, env, tmp_path / "2.jsonl", *RECHECK)
         assert quiet == []
-        assert stat(log, "dedup/cosmetic") == 2 and stat(log, "dedup/changed") == 0
-        assert stat(log, "store/written") == 0
+        assert stat_of(log, "newscrawl/dedup/cosmetic") == 2 and stat_of(log, "newscrawl/dedup/changed") == 0
+        assert stat_of(log, "newscrawl/store/written") == 0
 
         _, log = crawl(base, env, tmp_path / "3.jsonl")  # no recheck: nothing new, nothing fetched again
-        assert stat(log, "incremental/fetched") == 0, "a cosmetic sighting must not read as 'not stored'"
+        assert stat_of(log, "newscrawl/incremental/fetched") == 0, "a cosmetic sighting must not read as 'not stored'"
 
         rewrite(page(mirror_copy, GALLERY_ID), CAPTION, NEW_CAPTION, 2)  # the slide's caption, as text and HTML
         changed, log = crawl(base, env, tmp_path / "4.jsonl", *RECHECK)
-    assert stat(log, "dedup/changed") == 1 and stat(log, "dedup/cosmetic") == 1
+    assert stat_of(log, "newscrawl/dedup/changed") == 1 and stat_of(log, "newscrawl/dedup/cosmetic") == 1
     [item] = changed
     slide = next(e for e in content_fields(expected(HEUTE_MIRROR, GALLERY_ID))["galleries"][0]["entries"]
                  if e["caption"] == CAPTION)
