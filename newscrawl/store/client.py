@@ -85,22 +85,11 @@ class StoreClient:
 
     # Reads.
 
-    def _lookup(self, key: str):
-        if not self.breaker.closed:
-            return UNKNOWN
-        try:
-            return self.store.lookup(key)
-        except Exception as exc:  # noqa: BLE001 — any store failure: the answer is unknown
-            self.breaker.failed(exc)
-            logger.error("Store lookup failed (%s): %s; dedup treats items as unknown for %.0f s",
-                         self.store.describe(), self.breaker.last_error, self.breaker.retry_interval)
-            return UNKNOWN
-
     async def lookup(self, key: str):
         """The stored state, None when the store has no such article, or :data:`UNKNOWN` (store failing)."""
         if not self.opened:
             return UNKNOWN
-        return await self.thread.run(self._lookup, key)
+        return await self.thread.run(self._read, self.store.lookup, key)
 
     def _read(self, fn: Callable, key: str):
         if not self.breaker.closed:
@@ -109,7 +98,7 @@ class StoreClient:
             return fn(key)
         except Exception as exc:  # noqa: BLE001 — any store failure: the answer is unknown
             self.breaker.failed(exc)
-            logger.error("Store read failed (%s): %s; answers are unknown for %.0f s",
+            logger.error("Store read failed (%s): %s; dedup treats items as unknown for %.0f s",
                          self.store.describe(), self.breaker.last_error, self.breaker.retry_interval)
             return UNKNOWN
 
