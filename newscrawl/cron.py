@@ -20,7 +20,7 @@ import fcntl
 import os
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Mapping
@@ -328,9 +328,6 @@ def build_summary(spider: str, stats: Mapping[str, Any], collector: RunCollector
                if name.startswith("newscrawl/dropped/")}
     if stats.get("newscrawl/dedup/duplicate_in_run"):
         dropped["duplicate_in_run"] = stats["newscrawl/dedup/duplicate_in_run"]
-    if collector.reasons:  # the store problem with its reason, when evaluate() was not given it
-        problems = [replace(p, message=store_message(stats, collector.reasons)) if p.check == "store" else p
-                    for p in problems]
     return {
         "spider": spider,
         "status": "ok" if not problems else "failed",

@@ -212,7 +212,7 @@ class Run:
                             max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS") if cron else None,
                             floors=floors if cron else None,
                             min_items=settings.getint("NEWSCRAWL_COVERAGE_MIN_ITEMS"),
-                            started=self.started)  # build_summary adds the store's reasons (RunCollector)
+                            started=self.started, reasons=self.collector.reasons)
         if store_exit is not None:
             problems = [replace(p, code=store_exit) if p.check == "store" else p for p in problems]
         return problems
