@@ -12,7 +12,7 @@ the rest of a version's write). ``changes`` what the item said had changed since
 revision or an item without it), ``seen_at`` when that content was fetched, as a UTC ISO 8601 time of one
 fixed width (so that text order is time order). A version is written in the same batch as its article and
 before it (the embedded store: in the same transaction; MongoDB: ``article_versions``, unique on
-``(key, revision)``, upserted before the article), so no revision is stored without its version. Sightings
+``(key, revision)``, inserted before the article), so no revision is stored without its version. Sightings
 of unchanged articles add nothing. Articles stored before versions existed have none until their next
 revision.
 
