@@ -72,8 +72,7 @@ def _lines(field: str, change: Any) -> list[str]:
             out += [f"{name}: {line}" for line in _lines(name, sub)]
         else:
             out.append(f"{name}: {snippet(sub)}")
-    if change.get("more"):
-        out.append("… and " + ", ".join(f"{n} more {name}" for name, n in change["more"].items()))
+    out += _more(change)
     return out
 
 
@@ -101,8 +100,7 @@ def _gallery_lines(change: dict[str, Any]) -> list[str]:
                 out += [f"{where}: {name} {line}" for line in _lines(name, sub)]
             else:
                 out.append(f"{where}: {name} {snippet(sub)}")
-    if change.get("more"):
-        out.append("… and " + ", ".join(f"{n} more {name}" for name, n in change["more"].items()))
+    out += _more(change)
     return out
 
 
@@ -120,8 +118,7 @@ def _paragraph_lines(change: dict[str, Any]) -> list[str]:
             out.append(f"~ {where} {quoted(edit.get('old'))} → {quoted(edit.get('new'))}")
     if change.get("order"):
         out.append(snippet(change["order"]))
-    if change.get("more"):
-        out.append("… and " + ", ".join(f"{n} more {name}" for name, n in change["more"].items()))
+    out += _more(change)
     return out
 
 
@@ -133,3 +130,9 @@ def word_change(change: dict[str, Any]) -> str:
     if change.get("new"):
         text += f"{{+{snippet(change['new'], 60)}+}}"
     return text + "…"
+
+
+def _more(change: dict[str, Any]) -> list[str]:
+    """The line saying how many entries a diff left out (its ``more``: the lists are cut at 50)."""
+    more = change.get("more")
+    return ["… and " + ", ".join(f"{n} more {name}" for name, n in more.items())] if more else []
