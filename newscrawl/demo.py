@@ -9,14 +9,12 @@ it exercises exactly what a production run does, minus the internet.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from . import settings as project_settings  # the defaults with the environment, as the crawl sees them
 from .mirror import serve
-from .paths import project_path
 
 PROJECT = Path(__file__).resolve().parent.parent
 MIRROR = PROJECT / "tests" / "site" / "heute"
@@ -44,8 +42,6 @@ def main() -> int:
               "(`make demo`). An installed package crawls a mirror you serve: python -m newscrawl.mirror DIR, "
               "then scrapy crawl heute -a base_url=http://127.0.0.1:PORT", file=sys.stderr)
         return 2
-    output_dir = project_path(project_settings.NEWSCRAWL_OUTPUT_DIR)
-    started = time.time()
     with serve(MIRROR) as base_url:
         print(f"serving the heute.at mirror at {base_url}", flush=True)
         cmd = [sys.executable, "-m", "scrapy", "crawl", "heute", "-a", f"base_url={base_url}",
@@ -62,12 +58,12 @@ def main() -> int:
         return result.returncode
     counts = [line.strip(" {},") for line in log if line.strip(" {").startswith("'newscrawl/")]
     print("crawl stats: " + ", ".join(c.replace("'newscrawl/", "").replace("'", "") for c in counts))
-    print(result.stdout.strip())  # the crawl's one summary line
-    runs = sorted((PROJECT / output_dir / "heute").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
-    runs = [p for p in runs if p.stat().st_mtime >= started - 1]
-    if runs:
-        print(summarise(runs[-1]))
-    else:  # a run that exported nothing writes no file
+    line = result.stdout.strip()  # the crawl's one summary line names the file it wrote: output=<path>
+    print(line)
+    written = re.search(r" output=(\S+\.jsonl)$", line)
+    if written:
+        print(summarise(Path(written.group(1))))
+    else:  # a run that exported nothing writes no file (output=none (0 new articles))
         print("(no new or changed articles: the store under state/ already holds them; `rm -r state` to start afresh)")
     return 0
 
